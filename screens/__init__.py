@@ -1,0 +1,1 @@
+"""The Textual screens. Each calls the core (bank, store, planner); none holds SQL or planning rules."""

@@ -1,0 +1,3 @@
+from oasys_diversity.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,19 @@
+"""Shared test set-up: every test gets its own data directory, never the user's."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dirs(tmp_path, monkeypatch):
+    """Point every data and config location at this test's temporary folder."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("OASYS_DIVERSITY_HOME", str(home / "oasys-diversity"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    # No cursor blink or animation to wait for: app tests and snapshots stay deterministic.
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    yield
