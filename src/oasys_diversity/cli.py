@@ -133,7 +133,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_cases(args: argparse.Namespace) -> int:
-    from oasys_diversity.store import erase_case, list_cases
+    import getpass
+
+    from oasys_diversity.store import StoreError, erase_case, list_cases
 
     db = _db(args)
     if args.cases_command == "erase":
@@ -144,10 +146,21 @@ def cmd_cases(args: argparse.Namespace) -> int:
             if reply.strip() != "erase":
                 print("nothing erased")
                 return 1
-        erase_case(db, args.case_id)
+        try:
+            # The erasures table records who erased it: the account running the command.
+            who = getpass.getuser()
+        except (OSError, KeyError):
+            who = None
+        try:
+            erase_case(db, args.case_id, officer=who)
+        except StoreError as error:
+            raise CommandError(str(error)) from None
         print(f"case {args.case_id} erased")
         return 0
-    summaries = list_cases(db, _bank(args))
+    try:
+        summaries = list_cases(db, _bank(args))
+    except StoreError as error:
+        raise CommandError(str(error)) from None
     if args.json:
         print(json.dumps([s.model_dump(mode="json") for s in summaries], indent=2, ensure_ascii=False))
         return 0
@@ -157,7 +170,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
     print(f"{'id':>4}  {'reference':<14} {'name':<24} {'area':<16} {'progress':<10} updated")
     for s in summaries:
         print(
-            f"{s.id:>4}  {s.reference:<14} {s.name:<24} {(s.area or '-'):<16} {s.progress_text:<10} {s.updated_at:%Y-%m-%d %H:%M}"
+            f"{s.id:>4}  {s.reference:<14} {s.name:<24} {(s.area or '-'):<16} {s.progress_text:<10} {s.updated_at.astimezone():%Y-%m-%d %H:%M}"
         )
     return 0
 

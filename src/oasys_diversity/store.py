@@ -1,0 +1,589 @@
+"""The answer store: cases, answers, plans and their audit trail in SQLite, through sqlite-utils.
+
+Small functions that take a `Database` (from `open_db`) and plain values. Every write is its own
+transaction and is committed before the function returns, so an answer that has been acknowledged
+survives the app being killed. Every change is written to the append-only `audit` table.
+
+Errors are `StoreError` with one line that names a case id, question id or field — never the
+answer text or a person's name.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlite_utils
+from pydantic import BaseModel, computed_field
+
+from oasys_diversity.model import QUESTION_ID, Answer, AnswerValue, Assessment, Case, Plan, QuestionBank
+from oasys_diversity.store_open import StoreError, default_db_path, open_db, writing
+
+__all__ = [
+    "CaseSummary",
+    "StoreError",
+    "audit_trail",
+    "create_case",
+    "default_db_path",
+    "erase_case",
+    "get_case",
+    "get_position",
+    "import_assessment",
+    "list_cases",
+    "load_assessment",
+    "load_plan",
+    "open_db",
+    "save_answer",
+    "save_plan",
+    "set_position",
+    "update_case",
+]
+
+# The questions whose answers the case list shows.
+PREFERRED_NAME = "person.preferred_name"
+AREA = "person.area"
+CASE_FIELDS = ("reference", "name", "officer", "assessed_on")
+
+
+class CaseSummary(BaseModel):
+    """One row of the case list. Counts are over the visible questions when a bank is given."""
+
+    id: int
+    reference: str
+    name: str
+    preferred_name: str | None = None
+    area: str | None = None
+    officer: str
+    updated_at: datetime
+    answered: int = 0
+    declined: int = 0
+    not_discussed: int = 0
+    total: int = 0
+    position: str | None = None
+    has_plan: bool = False
+
+    @computed_field  # so `cases list --json` carries it too
+    @property
+    def progress_text(self) -> str:
+        """Questions dealt with (answered, declined or not applicable) out of the total, e.g. "12/40"."""
+        return f"{self.total - self.not_discussed}/{self.total}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _now() -> str:
+    """UTC with microseconds: sorts as text, so `ORDER BY updated_at` is chronological."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _from_json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _state(status: str, value_json: str | None, note: str | None) -> dict[str, Any]:
+    """An answer as the audit trail records it."""
+    return {"status": status, "value": _from_json(value_json), "note": note}
+
+
+def _clean_note(note: str | None) -> str | None:
+    # The person's words are kept verbatim; only an empty box counts as no note.
+    return note if note is not None and note.strip() else None
+
+
+def _officer(officer: str | None, what: str) -> str:
+    if officer is None or not officer.strip():
+        raise StoreError(f"{what} needs the officer's name")
+    return officer.strip()
+
+
+def _check_question_id(question_id: str) -> None:
+    if not QUESTION_ID.match(question_id):
+        raise StoreError(f"{question_id!r} is not a question id (expected domain.name in snake_case)")
+
+
+def _failed(what: str, error: sqlite3.Error) -> StoreError:
+    # SQLite's messages name tables, columns and constraints, never bound values.
+    return StoreError(f"{what}: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
+
+
+def _require_case(db: sqlite_utils.Database, case_id: int) -> None:
+    if db.execute("SELECT 1 FROM cases WHERE id = ?", [case_id]).fetchone() is None:
+        raise StoreError(f"there is no case {case_id}")
+
+
+def _audit(
+    db: sqlite_utils.Database,
+    case_id: int,
+    question_id: str | None,
+    field: str,
+    old: Any,
+    new: Any,
+    changed_at: str,
+    officer: str | None,
+) -> None:
+    db.execute(
+        "INSERT INTO audit (case_id, question_id, field, old_value, new_value, changed_at, officer) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            case_id,
+            question_id,
+            field,
+            None if old is None else _to_json(old),
+            None if new is None else _to_json(new),
+            changed_at,
+            officer,
+        ],
+    )
+
+
+def _touch(db: sqlite_utils.Database, case_id: int, when: str) -> None:
+    db.execute("UPDATE cases SET updated_at = ? WHERE id = ?", [when, case_id])
+
+
+def _case_fields(case: Case) -> dict[str, str]:
+    return {
+        "reference": case.reference,
+        "name": case.name,
+        "officer": case.officer,
+        "assessed_on": case.assessed_on.isoformat(),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases
+# ---------------------------------------------------------------------------------------------
+
+
+def _insert_case(db: sqlite_utils.Database, case: Case, officer: str, when: str) -> int:
+    fields = _case_fields(case)
+    cursor = db.execute(
+        "INSERT INTO cases (reference, name, officer, assessed_on, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [fields["reference"], fields["name"], fields["officer"], fields["assessed_on"], when, when],
+    )
+    case_id = int(cursor.lastrowid)
+    _audit(db, case_id, None, "case", None, fields, when, officer)
+    return case_id
+
+
+def create_case(db: sqlite_utils.Database, case: Case) -> int:
+    """Store a new case (its `id` is ignored) and return the id it was given."""
+    try:
+        with writing(db):
+            return _insert_case(db, case, case.officer, _now())
+    except sqlite3.Error as error:
+        raise _failed("could not create the case", error) from None
+
+
+def get_case(db: sqlite_utils.Database, case_id: int) -> Case:
+    row = db.execute("SELECT id, reference, name, officer, assessed_on FROM cases WHERE id = ?", [case_id]).fetchone()
+    if row is None:
+        raise StoreError(f"there is no case {case_id}")
+    return Case(id=row[0], reference=row[1], name=row[2], officer=row[3], assessed_on=date.fromisoformat(row[4]))
+
+
+def update_case(db: sqlite_utils.Database, case: Case, *, officer: str | None = None) -> None:
+    """Change a case's reference, name, officer or date; each changed field is audited.
+
+    `officer` is who made the change (default: the case's officer).
+    """
+    if case.id is None:
+        raise StoreError("update_case needs a case with an id")
+    new = _case_fields(case)
+    who = _officer(officer or case.officer, "changing a case")
+    try:
+        with writing(db):
+            row = db.execute(
+                "SELECT reference, name, officer, assessed_on FROM cases WHERE id = ?", [case.id]
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"there is no case {case.id}")
+            old = dict(zip(CASE_FIELDS, row, strict=True))
+            changed = [field for field in CASE_FIELDS if old[field] != new[field]]
+            if not changed:
+                return
+            now = _now()
+            for field in changed:
+                _audit(db, case.id, None, f"case.{field}", old[field], new[field], now, who)
+            db.execute(
+                "UPDATE cases SET reference = ?, name = ?, officer = ?, assessed_on = ?, updated_at = ? WHERE id = ?",
+                [new["reference"], new["name"], new["officer"], new["assessed_on"], now, case.id],
+            )
+    except sqlite3.Error as error:
+        raise _failed(f"could not update case {case.id}", error) from None
+
+
+def set_position(db: sqlite_utils.Database, case_id: int, question_id: str | None) -> None:
+    """Remember where the conversation is, so it can resume there. Not audited: it is not a record."""
+    if question_id is not None:
+        _check_question_id(question_id)
+    try:
+        with writing(db):
+            _require_case(db, case_id)
+            db.execute("UPDATE cases SET position = ? WHERE id = ?", [question_id, case_id])
+    except sqlite3.Error as error:
+        raise _failed(f"could not save the position for case {case_id}", error) from None
+
+
+def get_position(db: sqlite_utils.Database, case_id: int) -> str | None:
+    row = db.execute("SELECT position FROM cases WHERE id = ?", [case_id]).fetchone()
+    if row is None:
+        raise StoreError(f"there is no case {case_id}")
+    return row[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers
+# ---------------------------------------------------------------------------------------------
+
+
+def _row_to_answer(
+    question_id: str, status: str, value: str | None, note: str | None, at: str, officer: str | None
+) -> Answer:
+    return Answer(
+        question_id=question_id,
+        status=status,
+        value=_from_json(value),
+        note=note,
+        answered_at=datetime.fromisoformat(at),
+        officer=officer,
+    )
+
+
+def _upsert_answer(
+    db: sqlite_utils.Database,
+    case_id: int,
+    question_id: str,
+    status: str,
+    value_json: str | None,
+    note: str | None,
+    at: str,
+    officer: str | None,
+) -> None:
+    db.execute(
+        "INSERT INTO answers (case_id, question_id, status, value, note, answered_at, officer) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (case_id, question_id) DO UPDATE SET status = excluded.status, value = excluded.value, "
+        "note = excluded.note, answered_at = excluded.answered_at, officer = excluded.officer",
+        [case_id, question_id, status, value_json, note, at, officer],
+    )
+
+
+def save_answer(db: sqlite_utils.Database, case_id: int, answer: Answer, *, officer: str) -> Answer:
+    """Store one answer and return it as stored; it is committed to disk before this returns.
+
+    The answer is stamped with the time and the officer. Saving what is already stored changes
+    nothing and writes no audit row; any change writes one with the old and new status, value and
+    note. A question never saved reads as `not_discussed`.
+    """
+    question_id = answer.question_id
+    _check_question_id(question_id)
+    who = _officer(officer, f"saving the answer to {question_id}")
+    note = _clean_note(answer.note)
+    value_json = None if answer.value is None else _to_json(answer.value)
+    try:
+        with writing(db):
+            _require_case(db, case_id)
+            row = db.execute(
+                "SELECT status, value, note, answered_at, officer FROM answers WHERE case_id = ? AND question_id = ?",
+                [case_id, question_id],
+            ).fetchone()
+            if row is None:
+                unchanged = (answer.status, value_json, note) == ("not_discussed", None, None)
+                if unchanged:
+                    return Answer(question_id=question_id)
+                old = None
+            else:
+                if (row[0], row[1], row[2]) == (answer.status, value_json, note):
+                    return _row_to_answer(question_id, *row)
+                old = _state(row[0], row[1], row[2])
+            now = _now()
+            _upsert_answer(db, case_id, question_id, answer.status, value_json, note, now, who)
+            _audit(db, case_id, question_id, "answer", old, _state(answer.status, value_json, note), now, who)
+            _touch(db, case_id, now)
+    except sqlite3.Error as error:
+        raise _failed(f"could not save the answer to {question_id} for case {case_id}", error) from None
+    return _row_to_answer(question_id, answer.status, value_json, note, now, who)
+
+
+def load_assessment(db: sqlite_utils.Database, case_id: int) -> Assessment:
+    """The case and every stored answer. Questions with no row are `not_discussed`."""
+    case = get_case(db, case_id)
+    rows = db.execute(
+        "SELECT question_id, status, value, note, answered_at, officer FROM answers WHERE case_id = ? "
+        "ORDER BY question_id",
+        [case_id],
+    ).fetchall()
+    return Assessment(case=case, answers={row[0]: _row_to_answer(*row) for row in rows})
+
+
+def _checked_value(bank: QuestionBank, question_id: str, answer: Answer) -> AnswerValue:
+    """The value in its stored shape. The message names the question, never the value itself."""
+    if not bank.has(question_id):
+        raise StoreError(f"{question_id}: not a question in this question bank")
+    if answer.status != "answered" or answer.value is None:
+        return answer.value
+    question = bank.question(question_id)
+    try:
+        return question.check_value(answer.value)
+    except ValueError:
+        codes = question.codes()
+        expected = f"; expected one of {', '.join(codes)}" if codes else ""
+        raise StoreError(f"{question_id}: the value does not fit a {question.kind} question{expected}") from None
+
+
+def import_assessment(
+    db: sqlite_utils.Database, assessment: Assessment, bank: QuestionBank | None = None, officer: str | None = None
+) -> int:
+    """Store an assessment as a new case with its answers, all or nothing; return the case id.
+
+    With a bank, every question id and value is checked first. `officer` is who imported it
+    (default: the case's officer); answers keep their own time and officer when they have them.
+    """
+    who = _officer(officer or assessment.case.officer, "importing an assessment")
+    rows: list[tuple[str, str, str | None, str | None, str | None, str | None]] = []
+    for question_id, answer in assessment.answers.items():
+        _check_question_id(question_id)
+        if answer.question_id != question_id:
+            raise StoreError(f"{question_id}: the answer is filed under a different question ({answer.question_id})")
+        value = _checked_value(bank, question_id, answer) if bank is not None else answer.value
+        note = _clean_note(answer.note)
+        value_json = None if value is None else _to_json(value)
+        if (answer.status, value_json, note) == ("not_discussed", None, None):
+            continue  # the same as no row at all
+        at = answer.answered_at.astimezone(UTC).isoformat(timespec="microseconds") if answer.answered_at else None
+        rows.append((question_id, answer.status, value_json, note, at, answer.officer))
+    try:
+        with writing(db):
+            now = _now()
+            case_id = _insert_case(db, assessment.case, who, now)
+            for question_id, status, value_json, note, at, answer_officer in rows:
+                _upsert_answer(db, case_id, question_id, status, value_json, note, at or now, answer_officer or who)
+                _audit(db, case_id, question_id, "answer", None, _state(status, value_json, note), now, who)
+    except sqlite3.Error as error:
+        raise _failed("could not import the assessment", error) from None
+    return case_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Plans
+# ---------------------------------------------------------------------------------------------
+
+
+def save_plan(db: sqlite_utils.Database, case_id: int, plan: Plan, *, officer: str) -> None:
+    """Store the case's plan (one per case), committed before returning; a change is audited."""
+    who = _officer(officer, f"saving the plan for case {case_id}")
+    plan_json = plan.model_dump_json()
+    try:
+        with writing(db):
+            _require_case(db, case_id)
+            row = db.execute("SELECT plan FROM plans WHERE case_id = ?", [case_id]).fetchone()
+            if row is not None and row[0] == plan_json:
+                return
+            now = _now()
+            db.execute(
+                "INSERT INTO plans (case_id, plan, updated_at, officer) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (case_id) DO UPDATE SET plan = excluded.plan, updated_at = excluded.updated_at, "
+                "officer = excluded.officer",
+                [case_id, plan_json, now, who],
+            )
+            old = None if row is None else json.loads(row[0])
+            _audit(db, case_id, None, "plan", old, json.loads(plan_json), now, who)
+            _touch(db, case_id, now)
+    except sqlite3.Error as error:
+        raise _failed(f"could not save the plan for case {case_id}", error) from None
+
+
+def load_plan(db: sqlite_utils.Database, case_id: int) -> Plan | None:
+    """The case's saved plan, or None when there is none yet."""
+    row = db.execute("SELECT plan FROM plans WHERE case_id = ?", [case_id]).fetchone()
+    return None if row is None else Plan.model_validate_json(row[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Audit trail and erasure
+# ---------------------------------------------------------------------------------------------
+
+
+def audit_trail(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:
+    """Every recorded change for a case, oldest first, with old and new values decoded from JSON."""
+    rows = db.query(
+        "SELECT id, case_id, question_id, field, old_value, new_value, changed_at, officer FROM audit "
+        "WHERE case_id = ? ORDER BY id",
+        [case_id],
+    )
+    return [
+        {**row, "old_value": _from_json(row["old_value"]), "new_value": _from_json(row["new_value"])} for row in rows
+    ]
+
+
+def erase_case(db: sqlite_utils.Database, case_id: int, *, officer: str | None = None) -> None:
+    """Erase a case: its answers, plan and audit trail, leaving no copy in the file or its journal.
+
+    `erasures` keeps only the case id, when and by whom. Afterwards the database is vacuumed and
+    the write-ahead log checkpointed and truncated, so no answer text survives in free pages. If
+    another program holds the database open the clean-up cannot finish; running the erase again
+    for the same id finishes it.
+    """
+    try:
+        with writing(db):
+            has_rows = any(
+                db.execute(f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1", [case_id]).fetchone()
+                for table, column in (
+                    ("cases", "id"),
+                    ("answers", "case_id"),
+                    ("plans", "case_id"),
+                    ("audit", "case_id"),
+                )
+            )
+            if has_rows:
+                db.execute(
+                    "INSERT INTO erasures (case_id, erased_at, officer) VALUES (?, ?, ?)",
+                    [case_id, _now(), officer.strip() if officer and officer.strip() else None],
+                )
+                db.execute("DELETE FROM answers WHERE case_id = ?", [case_id])
+                db.execute("DELETE FROM plans WHERE case_id = ?", [case_id])
+                db.execute("DELETE FROM cases WHERE id = ?", [case_id])
+                db.execute("DELETE FROM audit WHERE case_id = ?", [case_id])
+            elif db.execute("SELECT 1 FROM erasures WHERE case_id = ?", [case_id]).fetchone() is None:
+                raise StoreError(f"there is no case {case_id}")
+    except sqlite3.Error as error:
+        raise _failed(f"could not erase case {case_id}", error) from None
+    _scrub(db, case_id)
+
+
+def _scrub(db: sqlite_utils.Database, case_id: int) -> None:
+    """Rewrite the file without free pages and empty the write-ahead log."""
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.vacuum()
+        busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except sqlite3.Error as error:
+        raise _failed(f"case {case_id} was erased, but the clean-up did not finish; erase it again", error) from None
+    if busy:
+        raise StoreError(
+            f"case {case_id} was erased, but another program has the database open so old copies may remain in "
+            "its journal; close the other program and erase it again"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The case list
+# ---------------------------------------------------------------------------------------------
+
+# One query for every case: counts by SQL aggregation, not one query per case.
+_SUMMARY_SQL = """
+SELECT
+    cases.id, cases.reference, cases.name, cases.officer, cases.updated_at, cases.position,
+    coalesce(counts.answered, 0), coalesce(counts.declined, 0), coalesce(counts.not_discussed, 0),
+    coalesce(counts.total, 0), counts.preferred_name, counts.area, plans.case_id IS NOT NULL
+FROM cases
+LEFT JOIN (
+    SELECT
+        case_id,
+        sum(status = 'answered') AS answered,
+        sum(status = 'declined') AS declined,
+        sum(status = 'not_discussed') AS not_discussed,
+        count(*) AS total,
+        max(CASE WHEN question_id = :preferred_name AND status = 'answered' THEN value END) AS preferred_name,
+        max(CASE WHEN question_id = :area AND status = 'answered' THEN value END) AS area
+    FROM answers
+    GROUP BY case_id
+) AS counts ON counts.case_id = cases.id
+LEFT JOIN plans ON plans.case_id = cases.id
+ORDER BY cases.updated_at DESC, cases.id DESC
+"""
+
+
+def _text_answer(value_json: str | None) -> str | None:
+    value = _from_json(value_json)
+    if value is None or value == "" or value == []:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _condition_questions(bank: QuestionBank) -> set[str]:
+    found: set[str] = set()
+    for question in bank.questions:
+        if question.show_if is not None:
+            found.update(question.show_if.question_ids())
+    return found
+
+
+def _count_visible(db: sqlite_utils.Database, bank: QuestionBank) -> dict[int, tuple[int, int, int, int]]:
+    """(answered, declined, not_discussed, total) per case over the questions visible for its answers.
+
+    One query for every answer; visibility is worked out once per distinct set of answers that
+    `show_if` conditions read, since most cases share one.
+    """
+    conditions = _condition_questions(bank)
+    statuses: dict[int, dict[str, str]] = {}
+    deciding: dict[int, dict[str, tuple[str, str | None]]] = {}
+    for case_id, question_id, status, value in db.execute("SELECT case_id, question_id, status, value FROM answers"):
+        statuses.setdefault(case_id, {})[question_id] = status
+        if question_id in conditions:
+            deciding.setdefault(case_id, {})[question_id] = (status, value)
+    visible_for: dict[tuple, list[str]] = {}
+    counts: dict[int, tuple[int, int, int, int]] = {}
+    for case_id, case_statuses in statuses.items():
+        known = deciding.get(case_id, {})
+        key = tuple(sorted(known.items()))
+        if key not in visible_for:
+            answers = {
+                qid: Answer.model_construct(question_id=qid, status=status, value=_from_json(value), note=None)
+                for qid, (status, value) in known.items()
+            }
+            visible_for[key] = [q.id for q in bank.visible_questions(answers)]
+        visible = visible_for[key]
+        shown = [case_statuses.get(qid, "not_discussed") for qid in visible]
+        counts[case_id] = (
+            shown.count("answered"),
+            shown.count("declined"),
+            shown.count("not_discussed"),
+            len(visible),
+        )
+    return counts
+
+
+def list_cases(db: sqlite_utils.Database, bank: QuestionBank | None = None) -> list[CaseSummary]:
+    """Every case, most recently updated first.
+
+    With a bank, counts are over the questions visible for the case's answers (a question with
+    no answer is not yet discussed); without one, over the answers stored.
+    """
+    rows = db.execute(_SUMMARY_SQL, {"preferred_name": PREFERRED_NAME, "area": AREA}).fetchall()
+    visible_counts = _count_visible(db, bank) if bank is not None else {}
+    nothing_yet = len(bank.visible_questions({})) if bank is not None else 0
+    summaries: list[CaseSummary] = []
+    for row in rows:
+        case_id = row[0]
+        if bank is not None:
+            answered, declined, not_discussed, total = visible_counts.get(case_id, (0, 0, nothing_yet, nothing_yet))
+        else:
+            answered, declined, not_discussed, total = row[6], row[7], row[8], row[9]
+        summaries.append(
+            CaseSummary(
+                id=case_id,
+                reference=row[1],
+                name=row[2],
+                officer=row[3],
+                updated_at=datetime.fromisoformat(row[4]),
+                position=row[5],
+                answered=answered,
+                declined=declined,
+                not_discussed=not_discussed,
+                total=total,
+                preferred_name=_text_answer(row[10]),
+                area=_text_answer(row[11]),
+                has_plan=bool(row[12]),
+            )
+        )
+    return summaries

@@ -1,0 +1,126 @@
+"""The answer store's schema, as named, ordered migrations (sqlite-utils' own `Migrations`).
+
+A migration is never edited once released: a schema change is a new function added at the end.
+Each migration records the schema version it brings the database to in `meta`, so an older copy
+of the app can tell that a database was made by a newer one and leave it alone.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+# The migration set's name: the `_sqlite_migrations.migration_set` every row of ours carries.
+MIGRATION_SET = "oasys-diversity"
+# `meta.app` holds this: how we tell our database from any other SQLite file.
+APP_MARKER = "oasys-diversity"
+
+migrations = Migrations(MIGRATION_SET)
+
+
+def _set_schema_version(db: sqlite_utils.Database, version: int) -> None:
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [str(version)],
+    )
+
+
+@migrations()
+def m001_initial_schema(db: sqlite_utils.Database) -> None:
+    """Cases, answers, plans, an append-only audit trail and a record of erasures."""
+    statements = [
+        # What this file is and which schema it has.
+        """CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        # AUTOINCREMENT: a case id is never reused, so an erased case's id can never
+        # unlock the audit rows of a later case.
+        """CREATE TABLE cases (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            reference TEXT NOT NULL,
+            name TEXT NOT NULL,
+            officer TEXT NOT NULL,
+            assessed_on TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            position TEXT
+        )""",
+        "CREATE INDEX cases_by_updated_at ON cases (updated_at)",
+        # value is JSON text (a code, a list of codes, the person's words, a number or a date).
+        """CREATE TABLE answers (
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            question_id TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('answered', 'declined', 'not_discussed', 'not_applicable')),
+            value TEXT CHECK (value IS NULL OR status = 'answered'),
+            note TEXT,
+            answered_at TEXT NOT NULL,
+            officer TEXT,
+            PRIMARY KEY (case_id, question_id)
+        )""",
+        """CREATE TABLE plans (
+            case_id INTEGER PRIMARY KEY REFERENCES cases (id),
+            plan TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            officer TEXT
+        )""",
+        # old_value and new_value are JSON. No foreign key to cases: the trail outlives edits,
+        # and is removed only with an erasure.
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id INTEGER NOT NULL,
+            question_id TEXT,
+            field TEXT NOT NULL,
+            old_value TEXT,
+            new_value TEXT,
+            changed_at TEXT NOT NULL,
+            officer TEXT
+        )""",
+        "CREATE INDEX audit_by_case ON audit (case_id)",
+        # Who erased which case and when: no personal data about the person on probation.
+        """CREATE TABLE erasures (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id INTEGER NOT NULL,
+            erased_at TEXT NOT NULL,
+            officer TEXT
+        )""",
+        "CREATE INDEX erasures_by_case ON erasures (case_id)",
+        """CREATE TRIGGER audit_is_append_only
+            BEFORE UPDATE ON audit
+            BEGIN
+                SELECT RAISE(ABORT, 'the audit trail is append-only: rows cannot be changed');
+            END""",
+        # The one way out: special category data must be erasable, so an audit row may be
+        # deleted once its case is recorded in erasures and the case itself is gone.
+        """CREATE TRIGGER audit_is_kept_until_erasure
+            BEFORE DELETE ON audit
+            WHEN NOT EXISTS (SELECT 1 FROM erasures WHERE erasures.case_id = OLD.case_id)
+                OR EXISTS (SELECT 1 FROM cases WHERE cases.id = OLD.case_id)
+            BEGIN
+                SELECT RAISE(ABORT, 'audit rows are removed only when their case is erased');
+            END""",
+        """CREATE TRIGGER erasures_are_kept_on_update
+            BEFORE UPDATE ON erasures
+            BEGIN
+                SELECT RAISE(ABORT, 'the record of erasures cannot be changed');
+            END""",
+        """CREATE TRIGGER erasures_are_kept_on_delete
+            BEFORE DELETE ON erasures
+            BEGIN
+                SELECT RAISE(ABORT, 'the record of erasures cannot be changed');
+            END""",
+    ]
+    for statement in statements:
+        db.execute(statement)
+    db.execute("INSERT INTO meta (key, value) VALUES ('app', ?)", [APP_MARKER])
+    _set_schema_version(db, 1)
+
+
+# Every migration this code knows, in order (all of them are pending on an empty database), and
+# the schema version they bring a database to.
+KNOWN_MIGRATIONS: tuple[str, ...] = tuple(
+    m.name for m in migrations.pending(sqlite_utils.Database(memory=True, execute_plugins=False))
+)
+SCHEMA_VERSION = len(KNOWN_MIGRATIONS)
