@@ -304,7 +304,16 @@ def test_free_text_is_never_echoed(bank):
     assert len(problems) == 6
     assert all("uncle" not in line and "mosque" not in line for line in problems)
     assert "3.5" not in "\n".join(problems)
-    assert "faith.religion: unknown code a value that is not one of its codes; expected one of" in problems[1]
+    assert problems == [
+        "case.name: must be text",
+        "faith.religion: the value is not one of its codes; expected one of no_religion, christian, buddhist, hindu, "
+        "jewish, muslim, sikh, other",
+        "faith.practice_needs: a value in the list is not one of its codes; expected one of prayer_times, holy_days, "
+        "fasting, diet, place_of_worship",
+        "culture.reconnect: the status must be one of answered, declined, not_discussed, not_applicable",
+        "answers: unknown question id (a key that is not a question id or field name)",
+        "person.gender: unknown field (a key that is not a question id or field name); expected status, value, note",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -196,10 +196,10 @@ def _parse_answer(qid: str, entry: Any, bank: QuestionBank, problems: list[str])
     if status is None:
         problems.append(f"{qid}: missing status ({', '.join(ANSWER_STATUSES)})")
     elif status not in ANSWER_STATUSES:
-        shown = (
-            repr(status) if isinstance(status, str) and is_snake_case(status) and len(status) <= 40 else "the status"
-        )
-        problems.append(f"{qid}: {shown} is not a status; use one of {', '.join(ANSWER_STATUSES)}")
+        if isinstance(status, str) and is_snake_case(status) and len(status) <= 40:
+            problems.append(f"{qid}: {status!r} is not a status; use one of {', '.join(ANSWER_STATUSES)}")
+        else:
+            problems.append(f"{qid}: the status must be one of {', '.join(ANSWER_STATUSES)}")
     note = entry.get("note")
     if note is not None and not isinstance(note, str):
         problems.append(f"{qid}: note must be text")
@@ -226,16 +226,20 @@ def _checked_value(qid: str, value: Any, bank: QuestionBank, problems: list[str]
     try:
         return question.check_value(value)
     except ValueError as error:
-        problems.append(_without_free_text(str(error), value))
+        coded = question.kind in ("single", "multi", "yes_no_unsure")
+        problems.append(_without_free_text(str(error), qid, value, question.codes()) if coded else str(error))
         return None
 
 
-def _without_free_text(message: str, value: Any) -> str:
-    """check_value names an unknown code; anything that does not look like a code may be the person's words."""
-    for item in value if isinstance(value, list) else [value]:
-        if isinstance(item, str) and not (is_snake_case(item) and len(item) <= 40):
-            message = message.replace(repr(item), "a value that is not one of its codes")
-    return message
+def _without_free_text(message: str, qid: str, value: Any, codes: list[str]) -> str:
+    """check_value names an unknown code (other kinds' messages never quote the value); anything that does not
+    look like a code may be the person's words, so it is described, not repeated."""
+    items = value if isinstance(value, list) else [value]
+    if not any(isinstance(item, str) and not (is_snake_case(item) and len(item) <= 40) for item in items):
+        return message
+    expected = f"; expected one of {', '.join(codes)}" if codes else ""
+    which = "a value in the list" if isinstance(value, list) else "the value"
+    return f"{qid}: {which} is not one of its codes{expected}"
 
 
 def _key_text(key: Any) -> str:
