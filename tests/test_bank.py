@@ -556,23 +556,21 @@ def test_the_broken_fixture_reports_every_problem_in_file_and_line_order():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_check_content_stops_at_bank_problems(bank_dir: Path):
-    append(bank_dir / "faith.toml", extra("faith.Bad"))
-    assert len(check_content(bank_dir)) == 1
-
-
 def test_check_content_runs_the_rules_and_directory_checks(bank_dir: Path):
-    rules = pytest.importorskip("oasys_diversity.rules")
-    directory = pytest.importorskip("oasys_diversity.directory")
-    assert callable(rules.check_rules) and callable(directory.check_directory)
-    shutil.copytree(QUESTIONS_DIR / "rules", bank_dir / "rules")
-    shutil.copytree(QUESTIONS_DIR / "directory", bank_dir / "directory")
-    baseline = check_content(bank_dir)
-    broken = next((bank_dir / "directory").glob("*.toml"))
-    broken.write_text(broken.read_text(encoding="utf-8") + "\nthis is = = not toml\n", encoding="utf-8")
-    after = check_content(bank_dir)
-    assert len(after) > len(baseline)
-    assert any(str(broken) in line or broken.name in line for line in after)
+    # The bank alone is sound, and a bank folder without rules/ or directory/ has none to check.
+    assert check_content(bank_dir) == []
+    rules = bank_dir / "rules" / "broken.toml"
+    rules.parent.mkdir()
+    rules.write_text("[[objective]]\nid = = 3\n", encoding="utf-8")
+    directory = bank_dir / "directory" / "broken.toml"
+    directory.parent.mkdir()
+    directory.write_text("[[service]]\nname = = 3\n", encoding="utf-8")
+    problems = check_content(bank_dir)
+    assert {line.split(":")[0] for line in problems} == {str(rules), str(directory)}
+    assert problems[0] == f"{rules}:2: " + problems[0].split(": ", 1)[1]
+    # With the bank itself broken, its problems come first and alone: rules are checked against a sound bank.
+    append(bank_dir / "faith.toml", extra("faith.Bad"))
+    assert [line.split(":")[0] for line in check_content(bank_dir)] == [str(bank_dir / "faith.toml")]
 
 
 def test_dump_is_json_ready_and_complete():

@@ -145,7 +145,8 @@ def check_content(folder: Path | None = None) -> list[str]:
         return problems
     root = _bank_folder(folder)
     # rules.py and directory.py build on the bank; import them only when asked to check them.
-    if importlib.util.find_spec("oasys_diversity.rules") is not None:
+    # A bank folder without rules/ or directory/ simply has none to check.
+    if (root / "rules").is_dir() and importlib.util.find_spec("oasys_diversity.rules") is not None:
         from oasys_diversity.rules import check_rules
 
         problems.extend(check_rules(root, bank))

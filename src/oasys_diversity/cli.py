@@ -111,7 +111,8 @@ def cmd_questions(args: argparse.Namespace) -> int:
             print(line)
         if problems:
             return 1
-        print("question bank OK")
+        bank = _bank(args, args.dir)
+        print(f"question bank OK: {len(bank.domains)} domains, {len(bank.questions)} questions")
         return 0
     bank = _bank(args, args.dir)
     print(json.dumps(dump_bank(bank), indent=2, ensure_ascii=False))
@@ -120,15 +121,20 @@ def cmd_questions(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from oasys_diversity.interchange import InterchangeError, read_assessment_file
-    from oasys_diversity.store import import_assessment
+    from oasys_diversity.store import StoreError, import_assessment
 
     bank = _bank(args)
     try:
         assessment = read_assessment_file(args.file, bank)
     except InterchangeError as error:
         raise CommandError(str(error)) from None
+    # The file is checked in full before the database is opened: a bad file never touches it.
     db = _db(args)
-    print(import_assessment(db, assessment, bank))
+    try:
+        case_id = import_assessment(db, assessment, bank)
+    except StoreError as error:
+        raise CommandError(str(error)) from None
+    print(case_id)
     return 0
 
 
