@@ -1,0 +1,268 @@
+"""The answer widget for each kind of question, and the notes box for the person's own words.
+
+Every widget reports edits with `AnswerEdited` (the value, or a problem to show) or `NoteEdited`;
+the interview screen decides what to save. Choices show their state as a mark — (●) chosen, [✓]
+ticked — never by colour alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from textual import on
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, OptionList, TextArea
+from textual.widgets.option_list import Option
+
+from oasys_diversity.model import Answer, Question
+
+# The extra choice on a multiple-choice question: talked about, and none of the options apply.
+NOTHING_TO_ADD = "__nothing_to_add__"
+NOTHING_TO_ADD_LABEL = "None of these (discussed: nothing to add)"
+
+
+class AnswerEdited(Message):
+    """The officer changed an answer. `problem` is set (and `value` None) when the entry is not usable yet.
+
+    `immediate` is True for a choice (save now) and False while typing (save after a pause).
+    """
+
+    def __init__(self, question_id: str, value: Any, *, immediate: bool, problem: str | None = None) -> None:
+        super().__init__()
+        self.question_id = question_id
+        self.value = value
+        self.immediate = immediate
+        self.problem = problem
+
+
+class NoteEdited(Message):
+    """The officer typed in the notes box."""
+
+    def __init__(self, question_id: str, note: str) -> None:
+        super().__init__()
+        self.question_id = question_id
+        self.note = note
+
+
+# ---------------------------------------------------------------------------------------------
+# Choices: single, multi and yes/no/unsure
+# ---------------------------------------------------------------------------------------------
+
+
+class ChoiceAnswer(OptionList):
+    """The options of a single, multiple or yes/no/unsure question, with group headings where the bank has them.
+
+    Enter or space chooses (or, for multiple choice, ticks and unticks) the highlighted option.
+    """
+
+    BINDINGS = [Binding("space", "select", "Choose", show=False, id="answer.choose")]
+
+    def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.question = question
+        self.multiple = question.kind == "multi"
+        self.chosen: list[str] = []
+        self.nothing_to_add = False
+        self._load(answer)
+        self.add_options(self._build_options())
+
+    def _load(self, answer: Answer) -> None:
+        value = answer.value if answer.status == "answered" else None
+        if self.multiple:
+            self.chosen = list(value) if isinstance(value, list) else []
+            self.nothing_to_add = answer.status == "answered" and value == []
+        else:
+            self.chosen = [value] if isinstance(value, str) else []
+
+    def _mark(self, code: str) -> str:
+        if code == NOTHING_TO_ADD:
+            return "[✓]" if self.nothing_to_add else "[ ]"
+        on_ = code in self.chosen
+        if self.multiple:
+            return "[✓]" if on_ else "[ ]"
+        return "(●)" if on_ else "( )"
+
+    def _prompt_for(self, code: str, label: str) -> str:
+        return f"{self._mark(code)} {label}"
+
+    def _build_options(self) -> list[Option]:
+        options: list[Option] = []
+        group: str | None = None
+        for code in self.question.codes():
+            found = self.question.option(code)
+            if found is not None and found.group and found.group != group:
+                group = found.group
+                options.append(Option(Content.styled(group, "bold"), disabled=True))
+            options.append(Option(self._prompt_for(code, self.question.label_for(code)), id=code))
+        if self.multiple:
+            options.append(Option(self._prompt_for(NOTHING_TO_ADD, NOTHING_TO_ADD_LABEL), id=NOTHING_TO_ADD))
+        return options
+
+    def on_mount(self) -> None:
+        # Start on the chosen option, so the officer sees it and can change it at once.
+        first = self.chosen[0] if self.chosen else (NOTHING_TO_ADD if self.nothing_to_add else None)
+        if first is not None:
+            self.highlighted = self.get_option_index(first)
+        else:
+            self.highlighted = next((n for n, option in enumerate(self.options) if not option.disabled), None)
+
+    def _redraw(self) -> None:
+        for code in [*self.question.codes(), *([NOTHING_TO_ADD] if self.multiple else [])]:
+            label = NOTHING_TO_ADD_LABEL if code == NOTHING_TO_ADD else self.question.label_for(code)
+            self.replace_option_prompt(code, self._prompt_for(code, label))
+
+    @property
+    def value(self) -> Any:
+        """The answer as the store keeps it: a code, a list of codes, or None for nothing chosen."""
+        if self.multiple:
+            if self.nothing_to_add:
+                return []
+            return list(self.chosen) if self.chosen else None
+        return self.chosen[0] if self.chosen else None
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        code = event.option.id
+        if code is None:
+            return
+        if not self.multiple:
+            if self.chosen == [code]:
+                return
+            self.chosen = [code]
+        elif code == NOTHING_TO_ADD:
+            self.nothing_to_add = not self.nothing_to_add
+            if self.nothing_to_add:
+                self.chosen = []
+        else:
+            self.nothing_to_add = False
+            if code in self.chosen:
+                self.chosen.remove(code)
+            else:
+                # Keep the bank's order, so the record reads the same however they were ticked.
+                order = self.question.codes()
+                self.chosen = sorted([*self.chosen, code], key=order.index)
+        self._redraw()
+        self.post_message(AnswerEdited(self.question.id, self.value, immediate=True))
+
+    def chosen_describe_option(self) -> bool:
+        """True when a chosen option invites the person's own description."""
+        return any((found := self.question.option(code)) is not None and found.describe for code in self.chosen)
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed answers: text, number, date
+# ---------------------------------------------------------------------------------------------
+
+
+class TextAnswer(TextArea):
+    """The person's own words, kept exactly as typed. Saved a moment after typing stops, and on leaving."""
+
+    def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
+        text = answer.value if answer.status == "answered" and isinstance(answer.value, str) else ""
+        super().__init__(text, id=id, soft_wrap=True, tab_behavior="focus", placeholder="Their words, as they say them")
+        self.question = question
+        self._last = text
+
+    @on(TextArea.Changed)
+    def _typed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        if self.text == self._last:
+            return
+        self._last = self.text
+        value = self.text if self.text.strip() else None
+        self.post_message(AnswerEdited(self.question.id, value, immediate=False))
+
+
+def parse_number(text: str, question: Question) -> tuple[int | float | None, str | None]:
+    """(value, problem): the typed number in its stored shape, or a message saying what to type instead."""
+    text = text.strip()
+    if not text:
+        return None, None
+    try:
+        number: int | float = int(text)
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            return None, "That is not a number. Type digits only, for example 34."
+    if question.min is not None and number < question.min or question.max is not None and number > question.max:
+        low = f"{question.min:g}" if question.min is not None else None
+        high = f"{question.max:g}" if question.max is not None else None
+        if low and high:
+            return None, f"Type a number from {low} to {high}."
+        return None, f"Type a number {'of at least ' + low if low else 'of at most ' + str(high)}."
+    return number, None
+
+
+def parse_date(text: str) -> tuple[str | None, str | None]:
+    """(value, problem): an ISO date, or a message saying how to type one."""
+    text = text.strip()
+    if not text:
+        return None, None
+    try:
+        return date.fromisoformat(text).isoformat(), None
+    except ValueError:
+        return None, "Type the date as year-month-day, for example 2024-03-15."
+
+
+class TypedAnswer(Input):
+    """A number or a date. Anything typed stays in the box; only a usable value is saved."""
+
+    def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
+        value = answer.value if answer.status == "answered" and answer.value is not None else ""
+        placeholder = "YYYY-MM-DD" if question.kind == "date" else "A number"
+        if question.kind == "number" and question.min is not None and question.max is not None:
+            placeholder = f"A number from {question.min:g} to {question.max:g}"
+        super().__init__(str(value), id=id, placeholder=placeholder)
+        self.question = question
+        self._last = str(value)
+
+    def parsed(self) -> tuple[Any, str | None]:
+        if self.question.kind == "date":
+            return parse_date(self.value)
+        return parse_number(self.value, self.question)
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self.value == self._last:
+            return
+        self._last = self.value
+        value, problem = self.parsed()
+        self.post_message(AnswerEdited(self.question.id, value, immediate=False, problem=problem))
+
+
+# ---------------------------------------------------------------------------------------------
+# Notes
+# ---------------------------------------------------------------------------------------------
+
+
+class NotesBox(TextArea):
+    """The person's own words about this answer, kept verbatim."""
+
+    def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
+        text = answer.note or ""
+        super().__init__(text, id=id, soft_wrap=True, tab_behavior="focus", placeholder="Their own words, if any")
+        self.question = question
+        self._last = text
+
+    @on(TextArea.Changed)
+    def _typed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        if self.text == self._last:
+            return
+        self._last = self.text
+        self.post_message(NoteEdited(self.question.id, self.text))
+
+
+def answer_widget(question: Question, answer: Answer) -> ChoiceAnswer | TextAnswer | TypedAnswer:
+    """The widget for this question's kind, showing the answer as it stands."""
+    if question.kind in ("single", "multi", "yes_no_unsure"):
+        return ChoiceAnswer(question, answer, id="answer")
+    if question.kind == "text":
+        return TextAnswer(question, answer, id="answer")
+    return TypedAnswer(question, answer, id="answer")

@@ -1,0 +1,203 @@
+"""Cases: the first screen. Every case in this database, newest first; type to filter, Enter to resume.
+
+Nothing here assumes one database: the list is whatever `app.db` holds (a practice database, the
+demo's throwaway one, or the officer's own).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+# Columns: (key, heading). Progress is three numbers under a heading that says what each one is.
+COLUMNS = (
+    ("reference", "Reference"),
+    ("name", "Name"),
+    ("area", "Area"),
+    ("updated", "Updated"),
+    ("progress", "Answered/declined/to discuss"),
+    ("plan", "Plan"),
+)
+
+
+def shown_name(summary: Any) -> str:
+    """The name the person asked to be called, with the recorded name after it when they differ."""
+    preferred = (summary.preferred_name or "").strip()
+    if preferred and preferred != summary.name:
+        return f"{preferred} ({summary.name})"
+    return summary.name
+
+
+def when_text(moment: datetime, now: datetime | None = None) -> str:
+    """A short local time: "14:05" today, "3 Mar" this year, "3 Mar 2024" before."""
+    local = moment.astimezone() if moment.tzinfo else moment
+    now = now or datetime.now(local.tzinfo)
+    if local.date() == now.date():
+        return f"today {local:%H:%M}"
+    if local.year == now.year:
+        return f"{local.day} {local:%b}"
+    return f"{local.day} {local:%b %Y}"
+
+
+def progress_cell(summary: Any) -> str:
+    return f"{summary.answered} / {summary.declined} / {summary.not_discussed}"
+
+
+def matches(summary: Any, text: str) -> bool:
+    """True when every word typed appears in the reference, name, preferred name or area."""
+    haystack = " ".join(
+        part for part in (summary.reference, summary.name, summary.preferred_name or "", summary.area or "") if part
+    ).casefold()
+    return all(word in haystack for word in text.casefold().split())
+
+
+class CaseFilter(Input):
+    """The filter box. Up and down move through the cases below it, so typing and choosing never need the mouse."""
+
+    BINDINGS = [
+        Binding("down", "screen.cursor(1)", "Next case", show=False, id="cases.filter_down"),
+        Binding("up", "screen.cursor(-1)", "Previous case", show=False, id="cases.filter_up"),
+    ]
+
+
+class CasesScreen(Screen[None]):
+    """The list of cases: find one, resume it, or start a new one."""
+
+    CSS_PATH = "cases.tcss"
+    HELP_TITLE = "Cases"
+    HELP = (
+        "Each row is one person's assessment. **Type** to filter by reference, name or area; **up/down** choose a "
+        "row; **Enter** opens it exactly where the conversation was left.\n\n"
+        "**ctrl+n** starts a new case (privacy check, details, then the opening words).\n\n"
+        "The progress column counts the questions that apply to that person: answered / declined to say / not "
+        'yet discussed. "Plan" shows ✓ when a plan has been saved.'
+    )
+    BINDINGS = [
+        Binding("ctrl+n", "new_case", "New case", id="cases.new", priority=True),
+        Binding("enter", "open_case", "Open", id="cases.open", key_display="⏎"),
+        Binding("escape", "clear_filter", "Clear filter", id="cases.clear_filter", show=False),
+        Binding("slash", "focus_filter", "Filter", id="cases.focus_filter", show=False),
+        Binding("n", "new_case", "New case", id="cases.new_letter", show=False),
+        Binding("ctrl+q", "app.quit", "Quit", id="cases.quit", priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._summaries: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="cases-body"):
+            app: Any = self.app
+            if getattr(app, "demo_folder", None) is not None:
+                yield Static(
+                    "DEMO: everyone here is fictional. This database is temporary and is deleted when you quit.",
+                    id="demo-note",
+                    markup=False,
+                )
+            yield CaseFilter(placeholder="Type to filter by reference, name or area", id="case-filter")
+            yield DataTable(id="case-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="cases-empty", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, heading in COLUMNS:
+            table.add_column(heading, key=key)
+        self.refresh_cases()
+        self.query_one(CaseFilter).focus()
+
+    def on_screen_resume(self) -> None:
+        # Back from an interview or a new case: the counts and order have changed.
+        self.refresh_cases()
+
+    def refresh_cases(self) -> None:
+        from oasys_diversity.store import StoreError, list_cases
+
+        app: Any = self.app
+        try:
+            self._summaries = list_cases(app.db, app.bank)
+        except StoreError as error:
+            self._summaries = []
+            self.notify(f"The case list could not be read: {error}", severity="error", timeout=10)
+        self._fill_table()
+
+    def _fill_table(self) -> None:
+        table = self.query_one(DataTable)
+        chosen = self._chosen_id()
+        table.clear()
+        text = self.query_one(CaseFilter).value
+        shown = [s for s in self._summaries if matches(s, text)]
+        for summary in shown:
+            table.add_row(
+                summary.reference,
+                shown_name(summary),
+                summary.area or "—",
+                when_text(summary.updated_at),
+                progress_cell(summary),
+                "✓" if summary.has_plan else "",
+                key=str(summary.id),
+            )
+        if chosen is not None and str(chosen) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(chosen)))
+        empty = self.query_one("#cases-empty", Static)
+        if not self._summaries:
+            empty.update("No cases yet. Press ctrl+n to start a new one.")
+        elif not shown:
+            empty.update("No case matches that filter. Press Esc to clear it.")
+        else:
+            empty.update(f"{len(shown)} of {len(self._summaries)} cases. Enter opens the highlighted case.")
+
+    def _chosen_id(self) -> int | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # noqa: BLE001 - an empty or just-cleared table has no cursor row
+            return None
+        return int(key.value) if key.value is not None else None
+
+    @on(Input.Changed, "#case-filter")
+    def _filter_changed(self) -> None:
+        self._fill_table()
+
+    @on(Input.Submitted, "#case-filter")
+    def _filter_submitted(self) -> None:
+        self.action_open_case()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_open_case()
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
+
+    def action_open_case(self) -> None:
+        case_id = self._chosen_id()
+        if case_id is None:
+            self.notify("There is no case to open. Press ctrl+n to start one.")
+            return
+        app: Any = self.app
+        app.open_case(case_id)
+
+    def action_new_case(self) -> None:
+        app: Any = self.app
+        app.new_case()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one(CaseFilter)
+        box.value = ""
+        box.focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one(CaseFilter).focus()

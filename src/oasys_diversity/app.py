@@ -1,0 +1,272 @@
+"""The officer's Textual app: wires the store, the question bank and the directory into the screens.
+
+The app object is what every screen reaches for: `app.db`, `app.bank`, `app.questions_dir`,
+`app.directory_path`, `app.officer` and `app.banner`, plus the moves between screens (`open_case`,
+`open_question`, `show_review`, `show_plan`, `show_export`). Screens never open files themselves.
+
+Only this module and `screens/` import Textual. The planner, the exports and the demo builder are
+imported when first used, so the Cases screen appears quickly.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from oasys_diversity.commands import CaseCommands
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from oasys_diversity.model import QuestionBank
+
+
+class OasysApp(App[int]):
+    """One officer, one database, one question bank: the screens do the rest."""
+
+    TITLE = "oasys-diversity"
+    SUB_TITLE = "Guided diversity conversations"
+    CSS = """
+    Screen { background: $background; }
+    """
+    COMMANDS = App.COMMANDS | {CaseCommands}
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help", key_display="F1"),
+        # `?` is a separate binding so it types normally in text boxes and still opens help elsewhere.
+        Binding("question_mark", "help", "Help", id="app.help_question_mark", key_display="?"),
+        # Shown in the footer only where there is room (the Cases screen); it works everywhere.
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
+    ]
+
+    def __init__(
+        self,
+        db_path: Path,
+        questions_dir: Path | None = None,
+        directory_path: Path | None = None,
+        *,
+        demo_folder: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.questions_dir: Path | None = Path(questions_dir) if questions_dir is not None else None
+        self.directory_path: Path | None = Path(directory_path) if directory_path is not None else None
+        # Set when the app runs on the throwaway demo database; the Cases screen says so on screen.
+        self.demo_folder: Path | None = demo_folder
+        self.db: sqlite_utils.Database | None = None
+        self.bank: QuestionBank | None = None
+        # Who is at the keyboard: typed on Start, or taken from the case when one is opened.
+        self.officer: str = ""
+        # A practice mode sets "PRACTICE"; screens and exports stamp it wherever it is set.
+        self.banner: str | None = None
+        self._officer_from_start = False
+        if demo_folder is not None:
+            self.sub_title = "DEMO — fictional people"
+
+    # ------------------------------------------------------------------------------------------
+    # Start-up: open the database and the bank, or say clearly why not.
+    # ------------------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.load_data()
+
+    def load_data(self) -> None:
+        """Open the database and load the bank; show the Cases screen, or an error the officer can act on."""
+        from oasys_diversity.bank import BankError, load_bank
+        from oasys_diversity.screens.cases import CasesScreen
+        from oasys_diversity.screens.dialogs import StartupErrorScreen
+        from oasys_diversity.store import StoreError, open_db
+
+        try:
+            self.bank = load_bank(self.questions_dir)
+        except BankError as error:
+            problems = list(getattr(error, "problems", []) or [])
+            self.push_screen(
+                StartupErrorScreen(
+                    "The question bank could not be loaded",
+                    "Nothing has been changed. Fix the problems below (or run "
+                    "`oasys-diversity questions check`), then press r to try again.",
+                    problems or [str(error)],
+                )
+            )
+            return
+        try:
+            self.db = open_db(self.db_path)
+        except (StoreError, OSError) as error:
+            self.push_screen(
+                StartupErrorScreen(
+                    "The case database could not be opened",
+                    f"Database: {self.db_path}\nNothing has been changed. Check the file can be written "
+                    "(not read-only, disk not full), then press r to try again.",
+                    [str(error)],
+                )
+            )
+            return
+        self.push_screen(CasesScreen())
+
+    # ------------------------------------------------------------------------------------------
+    # Moving between screens. The review, plan and export screens are imported when first shown.
+    # ------------------------------------------------------------------------------------------
+
+    def set_officer(self, name: str) -> None:
+        """The officer typed their name on Start: it stands for this session, whichever case is opened."""
+        self.officer = name.strip()
+        self._officer_from_start = True
+
+    def _back_to_cases(self) -> None:
+        """Close everything above the Cases screen (each screen saves what it holds as it closes)."""
+        from oasys_diversity.screens.cases import CasesScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, CasesScreen):
+            self.pop_screen()
+
+    def _flush_open_screens(self) -> bool:
+        """Ask every open screen to save what it holds. False if something could not be saved."""
+        saved = True
+        for screen in self.screen_stack:
+            flush = getattr(screen, "flush", None)
+            if callable(flush) and flush() is False:
+                saved = False
+        return saved
+
+    def open_case(self, case_id: int) -> None:
+        """Open a case's interview exactly where it was left."""
+        self._open_interview(case_id, None)
+
+    def open_question(self, case_id: int, question_id: str) -> None:
+        """Open a case's interview at one question (Review's "change this answer")."""
+        self._open_interview(case_id, question_id)
+
+    def _open_interview(self, case_id: int, question_id: str | None) -> None:
+        from oasys_diversity.screens.interview import InterviewScreen
+        from oasys_diversity.store import StoreError, get_case
+
+        if not self._flush_open_screens():
+            self.notify("Something on screen is not saved yet, so the case was not switched.", severity="error")
+            return
+        try:
+            case = get_case(self.db, case_id)
+        except (StoreError, KeyError, LookupError) as error:
+            self.notify(f"Case {case_id} could not be opened: {error}", severity="error", timeout=10)
+            return
+        if not self._officer_from_start:
+            self.officer = case.officer
+        self._back_to_cases()
+        self.push_screen(InterviewScreen(case_id, question_id=question_id))
+
+    def _push_case_screen(self, screen: Screen[Any]) -> None:
+        """Show review/plan/export on top of the interview, replacing another of the three if it is showing."""
+        from oasys_diversity.screens.cases import CasesScreen
+        from oasys_diversity.screens.interview import InterviewScreen
+
+        self._flush_open_screens()
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, CasesScreen | InterviewScreen):
+            self.pop_screen()
+        self.push_screen(screen)
+
+    def show_review(self, case_id: int) -> None:
+        from oasys_diversity.screens.review import ReviewScreen
+
+        self._push_case_screen(ReviewScreen(case_id))
+
+    def show_plan(self, case_id: int) -> None:
+        from oasys_diversity.screens.plan import PlanScreen
+
+        self._push_case_screen(PlanScreen(case_id))
+
+    def show_export(self, case_id: int) -> None:
+        from oasys_diversity.screens.export import ExportScreen
+
+        self._push_case_screen(ExportScreen(case_id))
+
+    def new_case(self) -> None:
+        from oasys_diversity.screens.start import StartScreen
+
+        self._back_to_cases()
+        self.push_screen(StartScreen())
+
+    def switch_case(self) -> None:
+        """Back to the Cases screen (the command palette's "switch case")."""
+        self._flush_open_screens()
+        self._back_to_cases()
+
+    # ------------------------------------------------------------------------------------------
+    # Keys every screen shares.
+    # ------------------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from oasys_diversity.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    async def action_quit(self) -> None:
+        """Save whatever is on screen, then leave. If saving fails, say so and stay."""
+        if not self._flush_open_screens():
+            self.notify(
+                "Not everything could be saved, so the app is still open. Fix the problem shown, "
+                "or press ctrl+q again to leave anyway (the unsaved answer will be lost).",
+                severity="error",
+                timeout=15,
+            )
+            if getattr(self, "_quit_warned", False):
+                self.exit(1)
+            self._quit_warned = True
+            return
+        self.exit(0)
+
+
+def create_app(
+    db_path: Path | str,
+    questions_dir: Path | str | None = None,
+    directory_path: Path | str | None = None,
+    *,
+    demo_folder: Path | None = None,
+) -> OasysApp:
+    """Build the app against the given files (tests and the demo use their own, never the officer's)."""
+    return OasysApp(
+        Path(db_path),
+        Path(questions_dir) if questions_dir is not None else None,
+        Path(directory_path) if directory_path is not None else None,
+        demo_folder=demo_folder,
+    )
+
+
+def run_app(
+    db_path: Path | None = None,
+    questions_dir: Path | None = None,
+    directory_path: Path | None = None,
+    demo: bool = False,
+) -> int:
+    """Run the app until the officer quits; the exit code for the command line."""
+    demo_folder: Path | None = None
+    if demo:
+        import sys
+
+        from oasys_diversity.demo import DemoError, build_demo
+
+        try:
+            demo_folder, db_path = build_demo(questions_dir=questions_dir, directory_path=directory_path)
+        except DemoError as error:
+            print(f"oasys-diversity: the demo could not be built: {error}", file=sys.stderr)
+            return 1
+    elif db_path is None:
+        from oasys_diversity.store import default_db_path
+
+        db_path = default_db_path()
+    try:
+        app = create_app(db_path, questions_dir, directory_path, demo_folder=demo_folder)
+        result = app.run()
+    finally:
+        if demo_folder is not None:
+            # The demo is throwaway: nothing of it outlives the session.
+            shutil.rmtree(demo_folder, ignore_errors=True)
+    if isinstance(result, int):
+        return result
+    return app.return_code or 0

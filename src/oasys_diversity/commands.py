@@ -1,0 +1,108 @@
+"""The command palette's commands: go to a domain, jump to a question, review, plan, export, switch case.
+
+What is offered depends on the screen underneath the palette: domain and question commands need an
+interview (a screen with `go_to_domain` / `go_to_question`); review, plan and export need a screen
+that knows its `case_id`; switching case and starting a new one are always there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+@dataclass(frozen=True)
+class PaletteCommand:
+    """One palette entry: what it says, what it does, a line of help."""
+
+    text: str
+    run: Callable[[], Any]
+    help: str
+
+
+class CaseCommands(Provider):
+    """Commands for the case and interview on screen, and for switching to another case."""
+
+    async def startup(self) -> None:
+        self._commands = self._gather()
+
+    def _gather(self) -> list[PaletteCommand]:
+        app: Any = self.app
+        screen: Any = self.screen
+        found: list[PaletteCommand] = []
+        if app.db is None or app.bank is None:
+            return found
+        case_id = getattr(screen, "case_id", None)
+        if hasattr(screen, "go_to_domain"):
+            for domain in app.bank.domains:
+                found.append(
+                    PaletteCommand(
+                        f"Go to domain: {domain.title}",
+                        partial(screen.go_to_domain, domain.id),
+                        "Open this domain at its first question not yet discussed",
+                    )
+                )
+        if hasattr(screen, "go_to_question"):
+            for question in screen.visible_questions():
+                domain_title = app.bank.domain(question.domain).title
+                found.append(
+                    PaletteCommand(
+                        f"Jump to question: {question.label} ({domain_title})",
+                        partial(screen.go_to_question, question.id),
+                        question.prompt,
+                    )
+                )
+        if case_id is not None:
+            found.append(
+                PaletteCommand("Review this case", partial(app.show_review, case_id), "Everything recorded so far")
+            )
+            found.append(
+                PaletteCommand("Plan for this case", partial(app.show_plan, case_id), "Objectives and referrals")
+            )
+            found.append(
+                PaletteCommand("Export this case", partial(app.show_export, case_id), "Write a summary for the record")
+            )
+        found.append(PaletteCommand("New case", app.new_case, "Start a new conversation"))
+        found.append(PaletteCommand("Switch case: show all cases", app.switch_case, "Back to the list of cases"))
+        found.extend(self._case_commands(app, case_id))
+        return found
+
+    @staticmethod
+    def _case_commands(app: Any, current: int | None) -> list[PaletteCommand]:
+        from oasys_diversity.store import StoreError, list_cases
+
+        try:
+            summaries = list_cases(app.db, app.bank)
+        except StoreError:
+            return []
+        commands = []
+        for summary in summaries:
+            if summary.id == current:
+                continue
+            shown = summary.preferred_name or summary.name
+            commands.append(
+                PaletteCommand(
+                    f"Switch case: {summary.reference} — {shown}",
+                    partial(app.open_case, summary.id),
+                    f"Resume this case ({summary.progress_text})",
+                )
+            )
+        return commands
+
+    async def discover(self) -> Hits:
+        # The short list shown before anything is typed: the case commands, not every question.
+        for command in self._commands:
+            if command.text.startswith(("Jump to question", "Switch case: ")) and "show all" not in command.text:
+                continue
+            yield DiscoveryHit(command.text, command.run, help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self._commands:
+            score = matcher.match(command.text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(command.text), command.run, text=command.text, help=command.help)
