@@ -608,3 +608,14 @@ def test_dump_is_json_ready_and_complete():
     assert (age["min"], age["max"]) == (10, 120)
     # A dumped condition reads back as the same condition.
     assert Condition.model_validate(right_to_work["show_if"]) == bank.question("immigration.right_to_work").show_if
+
+
+def test_domain_table_problems_name_the_domain(bank_dir: Path):
+    culture = bank_dir / "culture.toml"
+    patch(culture, 'introduction = "Who matters to you, and where you feel you belong."\n', "")
+    patch(culture, "order = 2", 'order = "second"')
+    id_line = line_of(culture, 'id = "culture"')
+    assert check_bank(bank_dir) == [
+        f"{culture}:{id_line}: domain 'culture': 'introduction' is missing",
+        f"{culture}:{line_of(culture, 'order =')}: domain 'culture': 'order' must be a whole number",
+    ]
