@@ -1,0 +1,149 @@
+"""Assessment summary exports: one summary (summary.py), one module per format.
+
+`export_case` is what the CLI and the Export screen call. The PDF and Word libraries are imported only
+when those formats are asked for, and the planner only when a case has no saved plan.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from oasys_diversity.export.fonts import FontsMissing
+from oasys_diversity.export.summary import Summary, build_summary
+from oasys_diversity.model import Assessment, Plan, QuestionBank
+
+__all__ = ["BINARY_FORMATS", "FORMATS", "ExportError", "Summary", "build_summary", "export_case", "render"]
+
+# format -> module that renders it (each has `render(summary) -> str | bytes`).
+FORMATS = {
+    "md": "markdown",
+    "text": "oasys_text",
+    "json": "json_export",
+    "pdf": "pdf",
+    "docx": "docx",
+}
+BINARY_FORMATS = ("pdf", "docx")
+SUFFIXES = {"md": ".md", "text": ".txt", "json": ".json", "pdf": ".pdf", "docx": ".docx"}
+
+
+class ExportError(Exception):
+    """A problem the user can fix. The message names the case, field or file, never answer text."""
+
+
+def render(summary: Summary, fmt: str) -> str | bytes:
+    """The summary in one format: text for md, text and json; bytes for pdf and docx."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "json" and summary.for_person:
+        raise ExportError(
+            "the JSON export is the full record for other systems; the version for the person is "
+            "available as md, text, pdf or docx"
+        )
+    module = importlib.import_module(f"oasys_diversity.export.{FORMATS[fmt]}")
+    try:
+        return module.render(summary)
+    except ImportError as error:
+        raise ExportError(
+            f"the {fmt} export needs the '{error.name}' library: install oasys-diversity[export]"
+        ) from None
+    except FontsMissing as error:
+        raise ExportError(str(error)) from None
+
+
+def export_case(
+    db: Any,
+    bank: QuestionBank,
+    case_id: int,
+    fmt: str = "md",
+    for_person: bool = False,
+    redact: bool = False,
+    out: Path | None = None,
+    banner: str | None = None,
+    directory_path: Path | None = None,
+    today: date | None = None,
+) -> Path | None:
+    """Render a stored case and write it to `out`, or to standard output for md, text and json.
+
+    Returns the path written, or None for standard output. PDF and Word need `out`.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if out is None and fmt in BINARY_FORMATS:
+        raise ExportError(f"the {fmt} format needs --out FILE (for example --out case-{case_id}{SUFFIXES[fmt]})")
+    today = today or date.today()
+    assessment, plan, suggested = load_case(db, bank, case_id, directory_path, today)
+    summary = build_summary(
+        assessment,
+        plan,
+        bank,
+        plan_suggested=suggested,
+        for_person=for_person,
+        redact=redact,
+        banner=banner,
+        today=today,
+    )
+    content = render(summary, fmt)
+    if out is None:
+        assert isinstance(content, str)
+        sys.stdout.write(content)
+        sys.stdout.flush()
+        return None
+    write_private(Path(out), content.encode("utf-8") if isinstance(content, str) else content)
+    return Path(out)
+
+
+def load_case(
+    db: Any, bank: QuestionBank, case_id: int, directory_path: Path | None, today: date
+) -> tuple[Assessment, Plan, bool]:
+    """The case's assessment and plan. With no saved plan, a suggested one from the planner (flagged True)."""
+    from oasys_diversity.store import StoreError, load_assessment, load_plan
+
+    try:
+        assessment = load_assessment(db, case_id)
+        plan = load_plan(db, case_id)
+    except StoreError as error:
+        raise ExportError(str(error)) from None
+    if plan is not None:
+        return assessment, plan, False
+    return assessment, suggest_plan(assessment, bank, directory_path, today), True
+
+
+def suggest_plan(assessment: Assessment, bank: QuestionBank, directory_path: Path | None, today: date) -> Plan:
+    from oasys_diversity.directory import DirectoryError, load_directory
+    from oasys_diversity.planner import build_plan
+    from oasys_diversity.rules import RulesError, load_rules
+
+    try:
+        # The rules beside the bank in use (a trainer's own bank brings its own rules).
+        rules = load_rules(Path(bank.source_dir) if bank.source_dir else None)
+        directory = load_directory(directory_path)
+    except (RulesError, DirectoryError) as error:
+        raise ExportError(f"could not build a suggested plan: {error}") from None
+    return build_plan(assessment, bank, rules, directory, today)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write owner-only (0600) and atomically: a half-written summary never replaces a good one."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise ExportError(f"cannot write {path}: {error.strerror}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise ExportError(f"cannot write {path}: {error.strerror}") from None
