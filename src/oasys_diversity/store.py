@@ -12,13 +12,25 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import defaultdict
 from datetime import UTC, date, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import sqlite_utils
 from pydantic import BaseModel, computed_field
 
-from oasys_diversity.model import QUESTION_ID, Answer, AnswerValue, Assessment, Case, Plan, QuestionBank
+from oasys_diversity.model import (
+    QUESTION_ID,
+    Answer,
+    AnswerValue,
+    Assessment,
+    Case,
+    Condition,
+    Plan,
+    QuestionBank,
+)
 from oasys_diversity.store_open import StoreError, default_db_path, open_db, writing
 
 __all__ = [
@@ -479,26 +491,23 @@ def _scrub(db: sqlite_utils.Database, case_id: int) -> None:
 # The case list
 # ---------------------------------------------------------------------------------------------
 
-# One query for every case: counts by SQL aggregation, not one query per case.
+# One query for every case: counts by SQL aggregation over the answers' (case, question, status)
+# index, never one query per case.
 _SUMMARY_SQL = """
 SELECT
     cases.id, cases.reference, cases.name, cases.officer, cases.updated_at, cases.position,
-    coalesce(counts.answered, 0), coalesce(counts.declined, 0), coalesce(counts.not_discussed, 0),
-    coalesce(counts.total, 0), counts.preferred_name, counts.area, plans.case_id IS NOT NULL
+    coalesce(sum(answers.status = 'answered'), 0),
+    coalesce(sum(answers.status = 'declined'), 0),
+    coalesce(sum(answers.status = 'not_discussed'), 0),
+    count(answers.status),
+    (SELECT value FROM answers AS named
+        WHERE named.case_id = cases.id AND named.question_id = :preferred_name AND named.status = 'answered'),
+    (SELECT value FROM answers AS area
+        WHERE area.case_id = cases.id AND area.question_id = :area AND area.status = 'answered'),
+    EXISTS (SELECT 1 FROM plans WHERE plans.case_id = cases.id)
 FROM cases
-LEFT JOIN (
-    SELECT
-        case_id,
-        sum(status = 'answered') AS answered,
-        sum(status = 'declined') AS declined,
-        sum(status = 'not_discussed') AS not_discussed,
-        count(*) AS total,
-        max(CASE WHEN question_id = :preferred_name AND status = 'answered' THEN value END) AS preferred_name,
-        max(CASE WHEN question_id = :area AND status = 'answered' THEN value END) AS area
-    FROM answers
-    GROUP BY case_id
-) AS counts ON counts.case_id = cases.id
-LEFT JOIN plans ON plans.case_id = cases.id
+LEFT JOIN answers ON answers.case_id = cases.id
+GROUP BY cases.id
 ORDER BY cases.updated_at DESC, cases.id DESC
 """
 
@@ -510,46 +519,67 @@ def _text_answer(value_json: str | None) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def _condition_questions(bank: QuestionBank) -> set[str]:
-    found: set[str] = set()
+def _deciding_questions(bank: QuestionBank) -> dict[str, bool]:
+    """Questions that `show_if` conditions read, and whether any reads the value (not just the status)."""
+    found: dict[str, bool] = {}
+
+    def walk(condition: Condition) -> None:
+        if condition.question is not None:
+            reads_value = condition.op not in ("status", "answered")
+            found[condition.question] = found.get(condition.question, False) or reads_value
+        for child in (condition.all or []) + (condition.any or []) + ([condition.not_] if condition.not_ else []):
+            walk(child)
+
     for question in bank.questions:
         if question.show_if is not None:
-            found.update(question.show_if.question_ids())
+            walk(question.show_if)
     return found
 
 
 def _count_visible(db: sqlite_utils.Database, bank: QuestionBank) -> dict[int, tuple[int, int, int, int]]:
     """(answered, declined, not_discussed, total) per case over the questions visible for its answers.
 
-    One query for every answer; visibility is worked out once per distinct set of answers that
-    `show_if` conditions read, since most cases share one.
+    Two queries for all cases: the answers `show_if` conditions read, and each case's question
+    ids grouped by status. Visibility is worked out once per distinct set of deciding answers
+    (most cases share one) and counted with set operations.
     """
-    conditions = _condition_questions(bank)
-    statuses: dict[int, dict[str, str]] = {}
-    deciding: dict[int, dict[str, tuple[str, str | None]]] = {}
-    for case_id, question_id, status, value in db.execute("SELECT case_id, question_id, status, value FROM answers"):
-        statuses.setdefault(case_id, {})[question_id] = status
-        if question_id in conditions:
-            deciding.setdefault(case_id, {})[question_id] = (status, value)
-    visible_for: dict[tuple, list[str]] = {}
-    counts: dict[int, tuple[int, int, int, int]] = {}
-    for case_id, case_statuses in statuses.items():
-        known = deciding.get(case_id, {})
-        key = tuple(sorted(known.items()))
+    deciding = _deciding_questions(bank)
+    deciding_rows: dict[int, list[tuple[str, str, str | None]]] = defaultdict(list)
+    if deciding:
+        marks = ", ".join("?" for _ in deciding)
+        sql = f"SELECT case_id, question_id, status, value FROM answers WHERE question_id IN ({marks})"
+        for case_id, question_id, status, value in db.execute(sql, list(deciding)):
+            # A condition that only asks whether it was answered does not need the words themselves.
+            deciding_rows[case_id].append((question_id, status, value if deciding[question_id] else None))
+    # Only follow-ups can be hidden: the rest are always shown.
+    always_shown = [q.id for q in bank.questions if q.show_if is None]
+    follow_ups = [q for q in bank.questions if q.show_if is not None]
+    visible_for: dict[tuple, frozenset[str]] = {}
+
+    def visible(case_id: int) -> frozenset[str]:
+        key = tuple(sorted(deciding_rows.get(case_id, ())))
         if key not in visible_for:
             answers = {
-                qid: Answer.model_construct(question_id=qid, status=status, value=_from_json(value), note=None)
-                for qid, (status, value) in known.items()
+                qid: Answer(question_id=qid, status=status, value=_from_json(value)) for qid, status, value in key
             }
-            visible_for[key] = [q.id for q in bank.visible_questions(answers)]
-        visible = visible_for[key]
-        shown = [case_statuses.get(qid, "not_discussed") for qid in visible]
-        counts[case_id] = (
-            shown.count("answered"),
-            shown.count("declined"),
-            shown.count("not_discussed"),
-            len(visible),
-        )
+            shown = [q.id for q in follow_ups if bank.is_visible(q, answers)]
+            visible_for[key] = frozenset(always_shown + shown)
+        return visible_for[key]
+
+    # char(31), the unit separator, cannot occur in a question id.
+    grouped = db.execute(
+        "SELECT case_id, status, group_concat(question_id, char(31)) FROM answers "
+        "WHERE status != 'not_discussed' GROUP BY case_id, status ORDER BY case_id"
+    )
+    counts: dict[int, tuple[int, int, int, int]] = {}
+    for case_id, by_status in groupby(grouped, key=itemgetter(0)):
+        shown = visible(case_id)
+        tally = {"answered": 0, "declined": 0, "not_applicable": 0}
+        for _, status, question_ids in by_status:
+            tally[status] = len(shown.intersection(question_ids.split("\x1f")))
+        # Visible questions with no row, or a not_discussed row, are not yet discussed.
+        not_discussed = len(shown) - sum(tally.values())
+        counts[case_id] = (tally["answered"], tally["declined"], not_discussed, len(shown))
     return counts
 
 

@@ -60,6 +60,8 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
             officer TEXT,
             PRIMARY KEY (case_id, question_id)
         )""",
+        # Lets the case list count statuses from the index alone.
+        "CREATE INDEX answers_by_case_and_status ON answers (case_id, status, question_id)",
         """CREATE TABLE plans (
             case_id INTEGER PRIMARY KEY REFERENCES cases (id),
             plan TEXT NOT NULL,
