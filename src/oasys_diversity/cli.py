@@ -29,52 +29,73 @@ def _date(text: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # The global options work before or after a subcommand (`export 3 --db X` and `--db X export 3`):
+    # every parser shares them, and SUPPRESS keeps an absent one from overwriting one already given.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", type=Path, default=argparse.SUPPRESS, help="the case database (default: in your user data directory)"
+    )
+    common.add_argument(
+        "--questions",
+        type=Path,
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="a question bank folder to use instead of the shipped one",
+    )
+    common.add_argument(
+        "--directory", type=Path, metavar="PATH", default=argparse.SUPPRESS, help="a referral directory file to use"
+    )
     parser = argparse.ArgumentParser(
         prog="oasys-diversity",
         description="Guided diversity conversations for probation supervision. With no command, opens the app.",
+        parents=[common],
     )
-    parser.add_argument("--db", type=Path, help="the case database (default: in your user data directory)")
-    parser.add_argument(
-        "--questions", type=Path, metavar="DIR", help="a question bank folder to use instead of the shipped one"
-    )
-    parser.add_argument("--directory", type=Path, metavar="PATH", help="a referral directory file to use")
+    parser.set_defaults(db=None, questions=None, directory=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("demo", help="open the app on a fresh demo database of fictional people")
+    sub.add_parser("demo", parents=[common], help="open the app on a fresh demo database of fictional people")
 
-    questions = sub.add_parser("questions", help="check or print the question bank")
+    questions = sub.add_parser("questions", parents=[common], help="check or print the question bank")
     qsub = questions.add_subparsers(dest="questions_command", metavar="ACTION", required=True)
-    check = qsub.add_parser("check", help="validate a question bank and its rules; one line per problem")
+    check = qsub.add_parser(
+        "check", parents=[common], help="validate a question bank and its rules; one line per problem"
+    )
     check.add_argument("dir", nargs="?", type=Path, help="the bank folder (default: the shipped bank)")
-    dump = qsub.add_parser("dump", help="print the whole bank for other tools")
+    dump = qsub.add_parser("dump", parents=[common], help="print the whole bank for other tools")
     dump.add_argument("--format", choices=["json"], default="json")
     dump.add_argument("dir", nargs="?", type=Path)
 
-    imp = sub.add_parser("import", help="store an assessment interchange file (JSON or TOML); prints the case id")
+    imp = sub.add_parser(
+        "import", parents=[common], help="store an assessment interchange file (JSON or TOML); prints the case id"
+    )
     imp.add_argument("file", type=Path)
 
-    cases = sub.add_parser("cases", help="work with stored cases")
+    cases = sub.add_parser("cases", parents=[common], help="work with stored cases")
     csub = cases.add_subparsers(dest="cases_command", metavar="ACTION", required=True)
-    clist = csub.add_parser("list", help="list cases")
+    clist = csub.add_parser("list", parents=[common], help="list cases")
     clist.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    erase = csub.add_parser("erase", help="erase a case, its answers, plan and audit trail")
+    erase = csub.add_parser("erase", parents=[common], help="erase a case, its answers, plan and audit trail")
     erase.add_argument("case_id", type=int)
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    plan = sub.add_parser("plan", help="build the plan for an interchange file without touching any database")
+    plan = sub.add_parser(
+        "plan", parents=[common], help="build the plan for an interchange file without touching any database"
+    )
     plan.add_argument("file", type=Path)
     plan.add_argument("--today", type=_date, help="the date targets are counted from (default: today)")
     plan.add_argument("--format", choices=["json", "md"], default="json")
 
-    directory = sub.add_parser("directory", help="the local referral directory")
+    directory = sub.add_parser("directory", parents=[common], help="the local referral directory")
     dsub = directory.add_subparsers(dest="directory_command", metavar="ACTION", required=True)
-    dimport = dsub.add_parser("import", help="import Open Referral (HSDS) JSON or CSV + datapackage.json")
+    dimport = dsub.add_parser(
+        "import", parents=[common], help="import Open Referral (HSDS) JSON or CSV + datapackage.json"
+    )
     dimport.add_argument("file", type=Path)
     dimport.add_argument("--into", type=Path, help="the directory file to write (default: your local directory)")
-    dsub.add_parser("check", help="validate the directory")
-    dsub.add_parser("list", help="list services with their areas and last-checked dates")
+    dsub.add_parser("check", parents=[common], help="validate the directory")
+    dsub.add_parser("list", parents=[common], help="list services with their areas and last-checked dates")
 
-    export = sub.add_parser("export", help="export a case's assessment summary")
+    export = sub.add_parser("export", parents=[common], help="export a case's assessment summary")
     export.add_argument("case_id", type=int)
     export.add_argument("--format", choices=["md", "text", "json", "pdf", "docx"], default="md")
     export.add_argument("--for-person", action="store_true", help="the shorter summary written for the person")
