@@ -234,6 +234,7 @@ def test_database_and_companions_are_owner_only_whatever_the_umask(tmp_path, uma
             for file in companions:
                 assert file.exists(), file.name
                 assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
+            assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700  # the folder it made
             # The umask is the caller's again once the database is open.
             assert os.umask(umask) == umask
         finally:
@@ -952,29 +953,33 @@ def test_store_logs_never_carry_answer_text(db_path, caplog):
 # ---------------------------------------------------------------------------------------------
 
 
-def test_cases_erase_command(db_path, capsys):
+def test_cases_erase_command(db_path, capsys, monkeypatch):
     from oasys_diversity.cli import main
 
+    # The default database (global option parsing is the CLI's own concern and tested there).
+    monkeypatch.setenv("OASYS_DIVERSITY_HOME", str(db_path.parent))
     db = open_db(db_path)
     case_id = create_case(db, a_case())
     db.close()
-    assert main(["--db", str(db_path), "cases", "erase", str(case_id), "--yes"]) == 0
+    assert main(["cases", "erase", str(case_id), "--yes"]) == 0
     assert f"case {case_id} erased" in capsys.readouterr().out
-    assert main(["--db", str(db_path), "cases", "erase", "4040", "--yes"]) == 1
+    assert main(["cases", "erase", "4040", "--yes"]) == 1
     assert "no case 4040" in capsys.readouterr().err
     db = open_db(db_path)
     try:
         assert list_cases(db) == []
+        assert [row["case_id"] for row in db["erasures"].rows] == [case_id]
     finally:
         db.close()
 
 
-def test_cases_command_refuses_a_database_that_is_not_ours(tmp_path, capsys):
+def test_cases_command_refuses_a_database_that_is_not_ours(tmp_path, capsys, monkeypatch):
     from oasys_diversity.cli import main
 
-    path = tmp_path / "other.db"
+    monkeypatch.setenv("OASYS_DIVERSITY_HOME", str(tmp_path))
+    path = tmp_path / "cases.db"
     path.write_bytes(b"not a database at all")
-    assert main(["--db", str(path), "cases", "erase", "1", "--yes"]) == 1
+    assert main(["cases", "erase", "1", "--yes"]) == 1
     err = capsys.readouterr().err
     assert "not an SQLite database" in err and err.count("\n") == 1
     assert path.read_bytes() == b"not a database at all"

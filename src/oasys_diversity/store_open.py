@@ -113,6 +113,7 @@ def _inspect_existing(path: Path) -> None:
     except sqlite3.Error as error:
         raise StoreError(f"cannot open {path}: {_reason(error)}") from None
     try:
+        conn.execute("PRAGMA trusted_schema = OFF")
         result = conn.execute("PRAGMA quick_check").fetchall()
         if result != [("ok",)]:
             raise StoreError(f"{path} failed SQLite's integrity check (quick_check); refusing to open it")
