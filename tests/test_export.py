@@ -138,7 +138,10 @@ def test_words_noted_on_a_question_not_yet_discussed_are_kept():
 
 def test_objectives_and_referrals_carry_owner_date_because_and_status(officer_exports):
     md = officer_exports["md"]
-    assert "**Responsivity (how supervision is delivered): Book a Sylheti interpreter" in md
+    assert (
+        "**Responsivity (how supervision is delivered)**\n\n"
+        "- **What will happen:** Book a Sylheti interpreter for every supervision appointment"
+    ) in md
     assert "- **Who:** Probation practitioner" in md
     assert "- **By:** 17 March 2026" in md
     assert "- **Because:** Interpreter needed" in md
@@ -188,8 +191,12 @@ def test_the_persons_version_has_no_officer_guidance_or_oasys_jargon(person_expo
 
 def test_the_persons_version_says_who_does_what_by_when(person_exports):
     md = person_exports["md"]
-    assert "**Book a Sylheti interpreter for every supervision appointment**" in md
-    assert "- **Who:** Your probation officer\n- **By:** 17 March 2026" in md
+    assert (
+        "**Step 1**\n\n"
+        "- **What will happen:** Book a Sylheti interpreter for every supervision appointment\n"
+        "- **Who:** Your probation officer\n"
+        "- **By:** 17 March 2026"
+    ) in md
     assert f"For {PREFERRED}." in md
     assert "You told us you do not agree with this plan." in md
 

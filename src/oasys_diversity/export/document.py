@@ -120,7 +120,8 @@ def officer_document(summary: Summary) -> list[Block]:
     if set_aside:
         blocks.append(Heading(3, "Objectives set aside"))
         for objective in set_aside:
-            blocks.append(Para(f"{objective.need_area_label}: {objective.action}", "title"))
+            blocks.append(Para(objective.need_area_label, "title"))
+            blocks.append(Field("What would have happened", objective.action))
             blocks.append(Field("Reason", objective.reason or "no reason recorded"))
     blocks.append(Heading(3, "Referrals"))
     if not summary.referrals:
@@ -180,7 +181,8 @@ def _waiting_notes(section: DomainSummary) -> list[Block]:
 def objective_blocks(objective: ObjectiveSummary) -> list[Block]:
     owner = objective.owner_label + (f" ({objective.owner_name})" if objective.owner_name else "")
     blocks: list[Block] = [
-        Para(f"{objective.need_area_label}: {objective.action}", "title"),
+        Para(objective.need_area_label, "title"),
+        Field("What will happen", objective.action),
         Field("Who", owner),
         Field("By", long_date(objective.target_date)),
         Field("How we will know", objective.measure),
@@ -250,10 +252,11 @@ def person_document(summary: Summary) -> list[Block]:
     active = [o for o in summary.objectives if o.active]
     if not active:
         blocks.append(Para("We have not agreed any steps yet."))
-    for objective in active:
+    for number, objective in enumerate(active, 1):
         who = objective.owner_name or PERSON_OWNER.get(objective.owner, objective.owner_label)
         blocks += [
-            Para(objective.action, "title"),
+            Para(f"Step {number}", "title"),
+            Field("What will happen", objective.action),
             Field("Who", who),
             Field("By", long_date(objective.target_date)),
             Field("How we will know", objective.measure),

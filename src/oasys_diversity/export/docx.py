@@ -191,6 +191,11 @@ def _field_code(paragraph: Paragraph, code: str) -> None:
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), code)
     run = OxmlElement("w:r")
+    properties = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "16")  # 8 pt, as the rest of the footer
+    properties.append(size)
+    run.append(properties)
     text = OxmlElement("w:t")
     text.text = "1"
     run.append(text)

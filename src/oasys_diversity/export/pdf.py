@@ -81,8 +81,9 @@ def render(summary: Summary) -> bytes:
     pdf.set_text_color(*INK)
     if _missing(pdf, text):
         _notice(pdf, MISSING_GLYPHS)
-    for block in blocks:
-        _block(pdf, block)
+    for number, block in enumerate(blocks):
+        following = blocks[number + 1] if number + 1 < len(blocks) else None
+        _block(pdf, block, _row_height(pdf, following) if isinstance(following, Field) else LINE)
     return bytes(pdf.output())
 
 
@@ -110,7 +111,8 @@ def _all_text(summary: Summary, blocks: list[Block]) -> str:
 
 def _keep_room(pdf: FPDF, height: float) -> None:
     """Start a new page rather than leave a heading or a row split from what follows it."""
-    if pdf.get_y() + height > pdf.h - pdf.b_margin:
+    at_top = pdf.get_y() <= pdf.t_margin + 1
+    if not at_top and pdf.get_y() + height > pdf.h - pdf.b_margin:
         pdf.add_page()
 
 
@@ -120,13 +122,24 @@ def _height(pdf: FPDF, width: float, text: str) -> float:
     return pdf.multi_cell(width, LINE, text, align="L", dry_run=True, output=MethodReturnValue.HEIGHT)
 
 
-def _block(pdf: FPDF, block: Block) -> None:
+def _row_height(pdf: FPDF, block: Field) -> float:
+    """How tall a label-and-value row will be."""
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    pdf.set_font(MAIN_FAMILY, "B", 9.5)
+    label = _height(pdf, LABEL_WIDTH - 2, block.label)
+    pdf.set_font(MAIN_FAMILY, "I" if block.quote else "", BODY_SIZE)
+    value = _height(pdf, width - LABEL_WIDTH, quoted(block.value) if block.quote else block.value)
+    return max(label, value)
+
+
+def _block(pdf: FPDF, block: Block, next_height: float = LINE) -> None:
+    """Draw one block. `next_height` is what follows, so a heading or title never ends a page alone."""
     from fpdf.enums import XPos, YPos
 
     width = pdf.w - pdf.l_margin - pdf.r_margin
     if isinstance(block, Heading):
         size, before, after = {1: (18, 0, 3), 2: (14, 6, 2), 3: (11.5, 4, 1.5)}.get(block.level, (11, 3, 1))
-        _keep_room(pdf, before + size * 0.5 + 18)
+        _keep_room(pdf, before + size * 0.5 + 6 + next_height)
         if pdf.get_y() > pdf.t_margin + 1:
             pdf.ln(before)
         pdf.set_font(MAIN_FAMILY, "B", size)
@@ -143,11 +156,7 @@ def _block(pdf: FPDF, block: Block) -> None:
         pdf.set_font(MAIN_FAMILY, "B", 9.5)
         label_height = _height(pdf, LABEL_WIDTH - 2, block.label)
         value = quoted(block.value) if block.quote else block.value
-        pdf.set_font(MAIN_FAMILY, "I" if block.quote else "", BODY_SIZE)
-        value_height = _height(pdf, width - LABEL_WIDTH, value)
-        row = max(label_height, value_height)
-        if row < pdf.h - pdf.t_margin - pdf.b_margin:
-            _keep_room(pdf, row)
+        _keep_room(pdf, _row_height(pdf, block))
         top, page = pdf.get_y(), pdf.page
         pdf.set_font(MAIN_FAMILY, "B", 9.5)
         pdf.set_text_color(*QUIET)
@@ -172,7 +181,7 @@ def _block(pdf: FPDF, block: Block) -> None:
     elif block.kind == "notice":
         _notice(pdf, block.text)
     elif block.kind == "title":
-        _keep_room(pdf, 3 * LINE)
+        _keep_room(pdf, 3.5 + LINE + next_height)
         pdf.ln(2.5)
         pdf.set_font(MAIN_FAMILY, "B", BODY_SIZE)
         pdf.multi_cell(0, LINE, block.text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
