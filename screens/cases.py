@@ -22,25 +22,26 @@ COLUMNS = (
     ("name", "Name"),
     ("area", "Area"),
     ("updated", "Updated"),
-    ("progress", "Answered/declined/to discuss"),
+    ("progress", "✓ / ✗ / ○"),
     ("plan", "Plan"),
 )
+LEGEND = "✓ answered  ✗ declined  ○ not yet discussed  ·  Plan ✓ = a plan is saved"
 
 
 def shown_name(summary: Any) -> str:
     """The name the person asked to be called, with the recorded name after it when they differ."""
     preferred = (summary.preferred_name or "").strip()
-    if preferred and preferred != summary.name:
-        return f"{preferred} ({summary.name})"
-    return summary.name
+    if not preferred or preferred.casefold() in summary.name.casefold().split():
+        return summary.name
+    return f"{preferred} ({summary.name})"
 
 
 def when_text(moment: datetime, now: datetime | None = None) -> str:
-    """A short local time: "14:05" today, "3 Mar" this year, "3 Mar 2024" before."""
+    """A short local date: "today", "3 Mar" this year, "3 Mar 2024" before."""
     local = moment.astimezone() if moment.tzinfo else moment
     now = now or datetime.now(local.tzinfo)
     if local.date() == now.date():
-        return f"today {local:%H:%M}"
+        return "today"
     if local.year == now.year:
         return f"{local.day} {local:%b}"
     return f"{local.day} {local:%b %Y}"
@@ -104,6 +105,7 @@ class CasesScreen(Screen[None]):
                 )
             yield CaseFilter(placeholder="Type to filter by reference, name or area", id="case-filter")
             yield DataTable(id="case-table", cursor_type="row", zebra_stripes=True)
+            yield Static(LEGEND, id="cases-legend", markup=False)
             yield Static("", id="cases-empty", markup=False)
         yield Footer()
 

@@ -45,7 +45,10 @@ STATUS_MARKS = {"answered": "✓", "declined": "✗", "not_discussed": "○", "n
 WIDE = 120
 
 # Keys that are letters: they only work when the officer is not typing in a box.
-LETTER_ACTIONS = {"decline", "not_discussed", "toggle_guidance", "review", "plan", "export"}
+LETTER_ACTIONS = {"review", "plan", "export"}
+# Marking and guidance: a letter when not typing, a ctrl key in a box; the footer shows the one that works now.
+LETTER_ACTIONS |= {"decline", "not_discussed", "toggle_guidance"}
+IN_BOX_ACTIONS = {"decline_in_box", "not_discussed_in_box", "guidance_in_box"}
 
 INTRO_GUIDANCE = (
     "Read the introduction out, or say the same in your own words. Pause for questions. "
@@ -185,15 +188,16 @@ class InterviewScreen(Screen[None]):
         "typing. Tab moves between the answer, the notes and the list of domains; Enter on a domain goes there.\n\n"
         "**Choosing:** up/down then Enter or space. (●) marks the chosen answer; [✓] a ticked one.\n\n"
         "**d** records that the person would rather not say (declined); **u** puts a question back to not yet "
-        "discussed; press the same key again to undo. Letter keys work when you are not typing in a box: press "
-        "**Esc** to leave a box first.\n\n"
-        "**g** shows or hides the guidance: why we ask, what to listen for, and what to say if they'd rather "
-        "not.\n\n"
+        "discussed; press the same key again to undo. **g** shows or hides the guidance: why we ask, what to "
+        "listen for, and what to say if they'd rather not.\n\n"
+        "**While typing in a box** the letters type, so use **ctrl+d**, **ctrl+u** and **ctrl+g** instead (they "
+        "work everywhere), or press **Esc** to leave the box.\n\n"
         "Follow-up questions appear when an answer makes them relevant and disappear if it changes; whatever was "
         "recorded for them is kept.\n\n"
         "**r** review, **p** plan, **e** export. Esc (when not typing) goes back to the list of cases."
     )
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS = [
         Binding("pagedown,ctrl+n", "next", "Next", id="interview.next", key_display="PgDn", priority=True),
         Binding(
@@ -202,6 +206,14 @@ class InterviewScreen(Screen[None]):
         Binding("d", "decline", "Declined", id="interview.decline"),
         Binding("u", "not_discussed", "Not yet", id="interview.not_discussed"),
         Binding("g", "toggle_guidance", "Guidance", id="interview.guidance"),
+        # While typing the letters type, so these do the same three things from inside a box (and, unlisted,
+        # outside one too, so the ctrl keys work everywhere).
+        Binding("ctrl+d", "decline_in_box", "Declined", id="interview.decline_in_box", priority=True),
+        Binding("ctrl+u", "not_discussed_in_box", "Not yet", id="interview.not_discussed_in_box", priority=True),
+        Binding("ctrl+g", "guidance_in_box", "Guidance", id="interview.guidance_in_box", priority=True),
+        Binding("ctrl+d", "decline", "Declined", id="interview.decline_ctrl", priority=True, show=False),
+        Binding("ctrl+u", "not_discussed", "Not yet", id="interview.not_discussed_ctrl", priority=True, show=False),
+        Binding("ctrl+g", "toggle_guidance", "Guidance", id="interview.guidance_ctrl", priority=True, show=False),
         Binding("r", "review", "Review", id="interview.review"),
         Binding("p", "plan", "Plan", id="interview.plan"),
         Binding("e", "export", "Export", id="interview.export"),
@@ -263,7 +275,8 @@ class InterviewScreen(Screen[None]):
             return
         self.answers = dict(assessment.answers)
         name = self.answer("person.preferred_name").value or assessment.case.name
-        self.sub_title = f"{assessment.case.reference} · {name}"
+        marks = [mark for mark in (app.banner, "DEMO" if app.demo_folder is not None else None) if mark]
+        self.sub_title = " · ".join([*marks, assessment.case.reference, str(name)])
         self.steps = interview_steps(self.bank, self.answers)
         if self.start_question is not None:
             index = _question_index(self.steps, self.start_question)
@@ -376,17 +389,19 @@ class InterviewScreen(Screen[None]):
     def _show_where(self) -> None:
         step = self.step
         domain = self.bank.domain(step.domain_id)
+        wide = self.app.size.width >= WIDE
+        title = domain.title if wide else short_title(domain)
         visible = self.bank.visible_questions(self.current_answers(), domain.id)
         if step.kind == "question":
             number = next((n for n, q in enumerate(visible, 1) if q.id == step.question_id), 0)
-            text = f"{domain.title} · {number} of {len(visible)}"
+            text = f"{title} · {'question ' if wide else ''}{number} of {len(visible)}"
             question = self.question
             if question is not None and question.is_follow_up:
                 text += " · follow-up"
         elif step.kind == "intro":
-            text = f"{domain.title} · introduction"
+            text = f"{title} · introduction"
         else:
-            text = f"{domain.title} · check-in"
+            text = f"{title} · check-in"
         self.query_one("#where", Static).update(text)
 
     def _show_sidebar(self) -> None:
@@ -433,9 +448,10 @@ class InterviewScreen(Screen[None]):
 
     def _set_saved(self, state: str) -> None:
         text = {"saved": "✓ saved", "saving": "… saving", "failed": "✗ NOT SAVED", "": ""}[state]
-        indicator = self.query_one("#saved", Static)
-        indicator.update(text)
-        indicator.set_class(state == "failed", "-failed")
+        # While the screen closes its widgets may already be gone; the save itself still happens.
+        for indicator in self.query("#saved").results(Static):
+            indicator.update(text)
+            indicator.set_class(state == "failed", "-failed")
 
     def _show_problem(self, problem: str | None) -> None:
         self.problem = problem
@@ -667,6 +683,15 @@ class InterviewScreen(Screen[None]):
     async def action_not_discussed(self) -> None:
         await self._mark("not_discussed")
 
+    async def action_decline_in_box(self) -> None:
+        await self._mark("declined")
+
+    async def action_not_discussed_in_box(self) -> None:
+        await self._mark("not_discussed")
+
+    def action_guidance_in_box(self) -> None:
+        self.action_toggle_guidance()
+
     # ------------------------------------------------------------------------------------------
     # Other keys
     # ------------------------------------------------------------------------------------------
@@ -715,14 +740,17 @@ class InterviewScreen(Screen[None]):
             self.notify("Saved.")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        typing = isinstance(self.focused, Input | TextArea)
+        typing = self._typing()
         if action in LETTER_ACTIONS and typing:
             return False  # the letters are being typed; hide them from the footer
-        if action == "done_typing":
+        if action in IN_BOX_ACTIONS or action == "done_typing":
             return typing
         if action == "back":
             return not typing
         return True
+
+    def _typing(self) -> bool:
+        return isinstance(self.focused, Input | TextArea)
 
     def on_descendant_focus(self, _event: DescendantFocus) -> None:
         self.refresh_bindings()

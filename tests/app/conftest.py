@@ -1,0 +1,73 @@
+"""Fixtures for the app tests: a database of their own and an app built against it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from oasys_diversity.app import OasysApp, create_app
+from oasys_diversity.bank import load_bank
+from oasys_diversity.model import Answer, Case, QuestionBank
+from oasys_diversity.store import create_case, open_db, save_answer
+
+OFFICER = "Jo Officer"
+
+
+@pytest.fixture(scope="session")
+def bank() -> QuestionBank:
+    return load_bank()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "cases.db"
+
+
+@pytest.fixture
+def make_app(db_path: Path) -> Callable[..., OasysApp]:
+    """Build a fresh app on this test's database (call it again to "reopen" the app)."""
+
+    def build(**kwargs) -> OasysApp:
+        return create_app(db_path, **kwargs)
+
+    return build
+
+
+@pytest.fixture
+def seed_case(db_path: Path) -> Callable[..., int]:
+    """Store a fictional case with some answers and return its id."""
+
+    def seed(reference: str = "X100001", name: str = "Alex Example", answers: list[Answer] | None = None) -> int:
+        db = open_db(db_path)
+        case_id = create_case(db, Case(reference=reference, name=name, officer=OFFICER, assessed_on=date(2025, 3, 1)))
+        for answer in answers or []:
+            save_answer(db, case_id, answer, officer=OFFICER)
+        db.close()
+        return case_id
+
+    return seed
+
+
+@pytest.fixture
+def read_answer(db_path: Path) -> Callable[[int, str], Answer | None]:
+    """The answer as the database holds it, read through a separate connection (None: never saved)."""
+    from oasys_diversity.store import load_assessment
+
+    def read(case_id: int, question_id: str) -> Answer | None:
+        db = open_db(db_path)
+        try:
+            return load_assessment(db, case_id).answers.get(question_id)
+        finally:
+            db.close()
+
+    return read
+
+
+def screen_text(app: OasysApp) -> str:
+    """All the words in the Static widgets of the screen on top (what the officer can read)."""
+    from textual.widgets import Static
+
+    return "\n".join(str(widget.render()) for widget in app.screen.query(Static))

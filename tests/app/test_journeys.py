@@ -1,0 +1,264 @@
+"""The officer's journeys, by keys: a new case, resuming, declining, follow-ups, bad input.
+
+Each test checks what is on screen and what the database holds, through a separate connection.
+"""
+
+from __future__ import annotations
+
+from conftest import OFFICER, screen_text
+from oasys_diversity.screens.answers import ChoiceAnswer, TypedAnswer
+from oasys_diversity.screens.cases import CasesScreen
+from oasys_diversity.screens.interview import InterviewScreen
+from oasys_diversity.screens.start import StartScreen
+from textual.widgets import Input, TextArea
+
+from oasys_diversity.model import Answer
+from oasys_diversity.store import get_position, list_cases, open_db
+
+
+async def test_new_case_from_cases_through_start_into_the_interview(make_app, db_path, read_answer, bank):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CasesScreen)
+        assert "No cases yet" in screen_text(app)
+
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        await pilot.press("space")  # the privacy check has focus first
+        await pilot.press("tab", *"X123456", "tab", *"Samuel Okafor", "tab", *"Sam", "tab", *OFFICER)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Opening words" in screen_text(app)
+        assert "You don't have to answer anything you'd rather not" in screen_text(app)
+
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        interview = app.screen
+        assert isinstance(interview, InterviewScreen)
+        assert interview.step.kind == "intro" and interview.step.domain_id == bank.domains[0].id
+        assert app.officer == OFFICER
+
+        # The preferred name typed on Start is already the answer to the first question.
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert interview.question is not None and interview.question.id == "person.preferred_name"
+        assert interview.query_one("#answer", TextArea).text == "Sam"
+
+        # Pronouns: typed in the person's words, saved on moving on.
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert interview.question.id == "person.pronouns"
+        await pilot.press(*"he or they")
+        await pilot.press("pagedown")
+        await pilot.pause()
+
+        # Gender: a single choice, saved the moment it is chosen.
+        assert interview.question.id == "person.gender"
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert "(●) Man" in str(interview.query_one(ChoiceAnswer).get_option("man").prompt)
+
+        # Age: a number.
+        await pilot.press("pagedown")
+        await pilot.pause()
+        await pilot.press(*"34", "pagedown")
+        await pilot.pause()
+        assert interview.question.id == "person.area"
+
+    db = open_db(db_path)
+    [summary] = list_cases(db, bank)
+    assert (summary.reference, summary.name, summary.officer) == ("X123456", "Samuel Okafor", OFFICER)
+    case_id = summary.id
+    assert read_answer(case_id, "person.preferred_name").value == "Sam"
+    assert read_answer(case_id, "person.pronouns").value == "he or they"
+    assert read_answer(case_id, "person.gender").value == "man"
+    assert read_answer(case_id, "person.age").value == 34
+    assert read_answer(case_id, "person.age").officer == OFFICER
+    assert get_position(db, case_id) == "person.area"
+
+
+async def test_resume_after_closing_mid_interview_keeps_place_and_typed_words(make_app, seed_case, read_answer):
+    case_id = seed_case()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")  # open the only case
+        await pilot.pause()
+        interview = app.screen
+        assert isinstance(interview, InterviewScreen)
+        assert interview.step.kind == "intro"  # a new case starts at the first introduction
+        await pilot.press("pagedown", "pagedown", "pagedown")  # preferred name, pronouns, gender
+        await pilot.pause()
+        assert interview.question.id == "person.gender"
+        await pilot.press("enter")  # Woman
+        await pilot.press("tab", *"in my own way, mostly")  # the notes box
+        # Quit at once, before the pause that would save the typing: quitting saves it.
+        await pilot.press("ctrl+q")
+    assert read_answer(case_id, "person.gender").value == "woman"
+    assert read_answer(case_id, "person.gender").note == "in my own way, mostly"
+
+    again = make_app()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        interview = again.screen
+        assert isinstance(interview, InterviewScreen)
+        assert interview.question is not None and interview.question.id == "person.gender"
+        assert interview.query_one("#notes", TextArea).text == "in my own way, mostly"
+        assert "(●) Woman" in str(interview.query_one(ChoiceAnswer).get_option("woman").prompt)
+
+
+async def test_closing_the_app_while_typing_an_answer_loses_nothing(make_app, seed_case, read_answer):
+    case_id = seed_case()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_question(case_id, "person.area")
+        await pilot.pause()
+        await pilot.press(*"Leeds")
+    # The test harness closing the app is like the window closing: no key, no pause.
+    assert read_answer(case_id, "person.area").value == "Leeds"
+
+
+async def test_declined_and_not_yet_discussed_are_one_key_each_and_never_carry_a_value(
+    make_app, seed_case, read_answer
+):
+    case_id = seed_case()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_question(case_id, "faith.religion")
+        await pilot.pause()
+        interview = app.screen
+        await pilot.press("down", "enter")  # christian
+        await pilot.pause()
+        assert read_answer(case_id, "faith.religion").value == "christian"
+
+        await pilot.press("d")
+        await pilot.pause()
+        declined = read_answer(case_id, "faith.religion")
+        assert (declined.status, declined.value) == ("declined", None)
+        assert "Declined to say" in screen_text(app)
+        assert "(●)" not in str(interview.query_one(ChoiceAnswer).get_option("christian").prompt)
+
+        await pilot.press("d")  # again: undo
+        await pilot.pause()
+        restored = read_answer(case_id, "faith.religion")
+        assert (restored.status, restored.value) == ("answered", "christian")
+
+        await pilot.press("u")
+        await pilot.pause()
+        waiting = read_answer(case_id, "faith.religion")
+        assert (waiting.status, waiting.value) == ("not_discussed", None)
+        assert "Not yet discussed" in screen_text(app)
+
+        # On a typed answer the letters type; Esc steps out of the box and then d declines.
+        app.open_question(case_id, "person.area")
+        await pilot.pause()
+        await pilot.press("d", "u")
+        await pilot.pause()
+        assert app.screen.query_one("#answer", TextArea).text == "du"
+        await pilot.press("escape", "d")
+        await pilot.pause()
+        area = read_answer(case_id, "person.area")
+        assert (area.status, area.value) == ("declined", None)
+
+        # ctrl+u and ctrl+d work from inside a box too, without leaving it.
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        assert read_answer(case_id, "person.area").status == "not_discussed"
+        box = app.screen.query_one("#answer", TextArea)
+        box.focus()
+        await pilot.press("ctrl+a", "ctrl+k", *"Leeds", "ctrl+d")
+        await pilot.pause()
+        area = read_answer(case_id, "person.area")
+        assert (area.status, area.value) == ("declined", None)
+        await pilot.press("ctrl+d")  # again: undo, and the words come back
+        await pilot.pause()
+        area = read_answer(case_id, "person.area")
+        assert (area.status, area.value) == ("answered", "Leeds")
+        assert app.screen.query_one("#answer", TextArea).text == "Leeds"
+
+
+async def test_a_follow_up_appears_and_disappears_and_its_answer_survives(make_app, seed_case, read_answer):
+    case_id = seed_case()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_question(case_id, "language.interpreter_needed")
+        await pilot.pause()
+        interview = app.screen
+        follow_up = "language.interpreter_language"
+        assert follow_up not in [q.id for q in interview.visible_questions()]
+
+        await pilot.press("enter")  # Yes
+        await pilot.pause()
+        assert follow_up in [q.id for q in interview.visible_questions()]
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert interview.question.id == follow_up
+        assert "follow-up" in screen_text(app)
+        await pilot.press(*"Tigrinya")
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert interview.question.id == "language.interpreter_needed"
+
+        await pilot.press("down", "enter")  # No: the follow-up no longer applies
+        await pilot.pause()
+        assert follow_up not in [q.id for q in interview.visible_questions()]
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert interview.question.id != follow_up
+        assert read_answer(case_id, follow_up).value == "Tigrinya"  # kept, not deleted
+
+        await pilot.press("pageup")
+        await pilot.pause()
+        await pilot.press("up", "enter")  # Yes again: it comes back with the words typed before
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert interview.question.id == follow_up
+        assert interview.query_one("#answer", TextArea).text == "Tigrinya"
+
+
+async def test_letters_in_a_number_get_a_clear_message_and_lose_nothing(make_app, seed_case, read_answer):
+    case_id = seed_case(answers=[Answer(question_id="person.age", status="answered", value=30)])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_question(case_id, "person.age")
+        await pilot.pause()
+        interview = app.screen
+        box = interview.query_one("#answer", TypedAnswer)
+        assert box.value == "30"
+        await pilot.press("end", *"x")
+        await pilot.pause()
+        assert "That is not a number" in screen_text(app)
+        await pilot.press("pagedown")  # refused: it would lose what was typed
+        await pilot.pause()
+        assert interview.question.id == "person.age"
+        assert box.value == "30x"
+        assert read_answer(case_id, "person.age").value == 30  # the last good answer is untouched
+
+        await pilot.press("backspace", "backspace", "backspace", *"41")
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert interview.question.id != "person.age"
+    assert read_answer(case_id, "person.age").value == 41
+
+
+async def test_a_blank_reference_gets_a_clear_message_and_keeps_what_was_typed(make_app, db_path, bank):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("tab", "tab", *"Samuel Okafor", "tab", "tab", *OFFICER, "ctrl+s")
+        await pilot.pause()
+        start = app.screen
+        assert isinstance(start, StartScreen)
+        text = screen_text(app)
+        assert "Enter the case reference" in text
+        assert "Tick the privacy check" in text
+        assert start.query_one("#name", Input).value == "Samuel Okafor"
+        assert start.query_one("#officer", Input).value == OFFICER
+    assert list_cases(open_db(db_path), bank) == []
