@@ -1,0 +1,755 @@
+"""Turn an assessment into a sentence plan: objectives, referrals, what is still to discuss, warnings.
+
+`build_plan` is pure: the same assessment, bank, rules, directory, date and previous plan always give the
+same plan, and nothing is read from or written to disk. The steps, in order:
+
+1. every objective rule whose condition holds suggests an objective (its `because` = the answered questions
+   that made the condition hold; its target date counted from when those answers were given);
+2. guard rules that hold add what must be there, cap target dates, and leave out what must not be there;
+3. the officer's own work from `previous` (edited, accepted, declined, added) is kept exactly; only
+   untouched suggestions move;
+4. the objectives' need tags are matched to the directory (person's area first, then national);
+5. what is still to discuss, what was declined, and warnings for the officer are listed.
+
+The screens call the small pure helpers at the bottom (`accept_objective`, `edit_objective`, ...) to record
+the officer's decisions, then save the plan; the next `build_plan(..., previous=that plan)` respects them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from oasys_diversity.directory import Directory, PersonFacts, is_stale, match_services
+from oasys_diversity.model import (
+    AGREEMENT_LABELS,
+    NEED_AREA_LABELS,
+    OWNER_LABELS,
+    STATUS_LABELS,
+    Agreement,
+    Answer,
+    Assessment,
+    ItemState,
+    Objective,
+    Plan,
+    QuestionBank,
+    Referral,
+    ReferralState,
+)
+from oasys_diversity.rules import (
+    GuardRule,
+    MustItem,
+    ObjectiveRule,
+    RuleSet,
+    because,
+    fill_text,
+    raised_by_silence,
+)
+
+PLAN_FORMAT = "oasys-diversity/plan@1"
+OFFICER_STATES = ("edited", "accepted", "declined", "added")
+
+
+@dataclass
+class _Suggestion:
+    objective: Objective
+    rule: ObjectiveRule
+    added_by: str | None = None  # the guard that added it, when the rules alone did not
+    needs: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the plan
+# ---------------------------------------------------------------------------------------------
+
+
+def build_plan(
+    assessment: Assessment,
+    bank: QuestionBank,
+    rules: RuleSet,
+    directory: Directory,
+    today: date,
+    previous: Plan | None = None,
+) -> Plan:
+    """The plan for this assessment. `today` is the plan's date (directory staleness, overdue targets);
+    target dates are counted from when the answers behind each objective were given (the assessment date,
+    or a later date if the answer was changed later). `previous` is the saved plan whose officer decisions
+    are kept."""
+    answers = assessment.answers
+    warnings: list[str] = []
+    removed: list[str] = []
+
+    holding = [g for g in rules.guards if g.holds(answers)]
+    for guard in holding:
+        if guard.note:
+            text = fill_text(guard.note, answers, bank, guard.defaults)
+            if text:
+                warnings.append(text)
+    for rule in rules.warnings:
+        if rule.when.evaluate(answers):
+            text = fill_text(rule.text, answers, bank, rule.defaults)
+            if text:
+                warnings.append(text)
+    if not rules.objectives:
+        warnings.append("No plan rules were loaded, so no objectives can be suggested: check the rules folder.")
+
+    # 1. What the rules suggest.
+    suggestions: dict[str, _Suggestion] = {}
+    for rule in rules.objectives:
+        if rule.when.evaluate(answers):
+            made = _suggest(rule, assessment, bank, because(rule.when, answers))
+            if made is not None:
+                suggestions[rule.id] = made
+
+    # 2. Guards: add what must be there (capping dates), then leave out what must not.
+    for guard in holding:
+        for item in guard.must:
+            if item.when is not None and not item.when.evaluate(answers):
+                continue
+            if item.need is None:
+                _ensure_objective(guard, item, suggestions, rules, assessment, bank, warnings)
+    for guard in holding:
+        if guard.must_not is None:
+            continue
+        for rule_id in list(suggestions):
+            reason = _forbidden(guard, suggestions[rule_id], answers)
+            if reason:
+                dropped = suggestions.pop(rule_id)
+                removed.append(f'Left out "{dropped.rule.title}" because of the guard "{guard.title}": {reason}.')
+
+    # 3. Keep the officer's work; only untouched suggestions move.
+    kept = {o.id: o for o in (previous.objectives if previous else []) if o.state in OFFICER_STATES}
+    objectives: list[Objective] = []
+    for rule in rules.objectives:
+        if rule.id in kept:
+            objectives.append(kept[rule.id])
+        elif rule.id in suggestions:
+            objectives.append(suggestions[rule.id].objective)
+    placed = {o.id for o in objectives}
+    objectives.extend(o for o in (previous.objectives if previous else []) if o.id in kept and o.id not in placed)
+    warnings.extend(_kept_objective_warnings(kept, suggestions, holding, rules, answers))
+    warnings.extend(_must_warnings(holding, objectives, rules, assessment))
+    warnings.extend(removed)
+
+    # 4. Referrals for the needs of the objectives in the plan (and any a guard insists on).
+    person = PersonFacts.from_answers(answers)
+    needs = _needs(objectives, suggestions, rules, answers, holding)
+    referrals, referral_warnings = _referrals(needs, person, directory, rules, today, previous)
+    warnings.extend(referral_warnings)
+
+    # 5. What is still to discuss, and what the person chose not to answer.
+    visible = bank.visible_questions(answers)
+    to_discuss = [q.id for q in visible if assessment.status(q.id) == "not_discussed"]
+    declined = [q.id for q in visible if assessment.status(q.id) == "declined"]
+
+    for objective in objectives:
+        if objective.state != "declined" and objective.target_date < today:
+            warnings.append(
+                f'"{_title(objective, rules)}" was due on {_day(objective.target_date)}: review it with the person.'
+            )
+    agreement: Agreement = previous.agreement if previous else "not_yet_asked"
+    agreement_reason = previous.agreement_reason if previous else None
+    if (
+        previous is not None
+        and agreement != "not_yet_asked"
+        and _fingerprint(objectives) != _fingerprint(previous.objectives)
+    ):
+        warnings.append(
+            "The plan has changed since the person's view of it was recorded: go through the changes with them "
+            "and record their agreement again."
+        )
+    return Plan(
+        built_on=today,
+        objectives=objectives,
+        referrals=referrals,
+        to_discuss=to_discuss,
+        declined=declined,
+        warnings=list(dict.fromkeys(warnings)),
+        agreement=agreement,
+        agreement_reason=agreement_reason,
+    )
+
+
+def _start_date(question_ids: list[str], answers: dict[str, Answer], assessed_on: date) -> date:
+    """Targets run from the assessment date, or from a later day if a triggering answer was given later."""
+    start = assessed_on
+    for question_id in question_ids:
+        answer = answers.get(question_id)
+        if answer is not None and answer.answered_at is not None and answer.answered_at.date() > start:
+            start = answer.answered_at.date()
+    return start
+
+
+def _suggest(
+    rule: ObjectiveRule, assessment: Assessment, bank: QuestionBank, because_ids: list[str]
+) -> _Suggestion | None:
+    answers = assessment.answers
+    action = fill_text(rule.action, answers, bank, rule.defaults)
+    if action is None:
+        return None  # `questions check` rejects rules that can leave a placeholder empty
+    filled_from = [q for q in rule.placeholders() if q in answers and answers[q].status == "answered"]
+    because_ids = list(dict.fromkeys(because_ids + filled_from))
+    start = _start_date(because_ids, answers, assessment.case.assessed_on)
+    objective = Objective(
+        id=rule.id,
+        need_area=rule.need_area,
+        action=action,
+        owner=rule.owner,
+        owner_name=rule.owner_name,
+        target_date=rule.timescale.after(start),
+        measure=rule.measure,
+        because=because_ids,
+        rule_id=rule.id,
+    )
+    return _Suggestion(objective=objective, rule=rule, needs=_rule_needs(rule, answers))
+
+
+def _rule_needs(rule: ObjectiveRule, answers: dict[str, Answer]) -> list[str]:
+    needs = list(rule.needs)
+    for extra in rule.extra_needs:
+        if extra.when.evaluate(answers):
+            needs.extend(n for n in extra.needs if n not in needs)
+    return needs
+
+
+def _has_tag(suggestion: _Suggestion, tag: str) -> bool:
+    return tag in suggestion.rule.tags
+
+
+def _ensure_objective(
+    guard: GuardRule,
+    item: MustItem,
+    suggestions: dict[str, _Suggestion],
+    rules: RuleSet,
+    assessment: Assessment,
+    bank: QuestionBank,
+    warnings: list[str],
+) -> None:
+    """Make sure a `must` objective is suggested (adding it from its rule if the rules did not), and that its
+    target date is no later than the guard allows."""
+    if item.objective is not None:
+        present = [s for s in suggestions.values() if s.rule.id == item.objective]
+        to_add = item.objective
+    else:
+        assert item.tag is not None
+        present = [s for s in suggestions.values() if _has_tag(s, item.tag)]
+        to_add = item.add
+    if not present and to_add is not None:
+        rule = rules.objective_rule(to_add)
+        if rule is not None:
+            answers = assessment.answers
+            made = _suggest(rule, assessment, bank, _must_because(guard, item, answers))
+            if made is not None:
+                made.added_by = guard.id
+                suggestions[rule.id] = made
+                present = [made]
+    if item.within is None:
+        return
+    for suggestion in present:
+        objective = suggestion.objective
+        start = _start_date(objective.because, assessment.answers, assessment.case.assessed_on)
+        latest = item.within.after(start)
+        if objective.target_date > latest:
+            objective.target_date = latest
+
+
+def _must_because(guard: GuardRule, item: MustItem, answers: dict[str, Answer]) -> list[str]:
+    """Why a guard insists on this item: its own condition if it has one, else the guard's."""
+    return because(item.when, answers) if item.when is not None else because(guard.when, answers)
+
+
+def _forbidden(guard: GuardRule, suggestion: _Suggestion, answers: dict[str, Answer]) -> str | None:
+    """Why this suggestion must not appear while the guard holds (None if it may)."""
+    rule_out = guard.must_not
+    assert rule_out is not None
+    objective = suggestion.objective
+    if objective.need_area in rule_out.need_areas:
+        return rule_out.reason or f"no {NEED_AREA_LABELS[objective.need_area].lower()} objective may appear"
+    tags = [t for t in suggestion.rule.tags if t in rule_out.tags]
+    if tags:
+        return rule_out.reason or f"it is marked {' and '.join(t.replace('_', ' ') for t in tags)}"
+    phrase = _phrase_in(objective, rule_out.phrases)
+    if phrase:
+        return f'plan text may not say "{phrase}"'
+    if rule_out.unexplored and suggestion.added_by is None:
+        if raised_by_silence(suggestion.rule.when, answers):
+            return "it was raised by a topic that was declined or not discussed"
+        if not objective.because:
+            return "no answer the person gave supports it"
+    return None
+
+
+def _phrase_in(objective: Objective, phrases: list[str]) -> str | None:
+    text = " ".join(t for t in (objective.action, objective.measure, objective.person_view) if t).lower()
+    return next((p for p in phrases if p.lower() in text), None)
+
+
+def forbidden_phrases(assessment: Assessment, rules: RuleSet) -> list[str]:
+    """Words no plan or summary may use for this person (e.g. "no trauma" when trauma is recorded). The
+    exports call this so a summary obeys the same guards as the plan."""
+    found: list[str] = []
+    for guard in rules.guards:
+        if guard.must_not is not None and guard.holds(assessment.answers):
+            found.extend(p for p in guard.must_not.phrases if p not in found)
+    return found
+
+
+def _title(objective: Objective, rules: RuleSet) -> str:
+    rule = rules.objective_rule(objective.rule_id) if objective.rule_id else None
+    if rule is not None:
+        return rule.title
+    words = objective.action.split()
+    return " ".join(words[:8]) + ("..." if len(words) > 8 else "")
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _kept_objective_warnings(
+    kept: dict[str, Objective],
+    suggestions: dict[str, _Suggestion],
+    holding: list[GuardRule],
+    rules: RuleSet,
+    answers: dict[str, Answer],
+) -> list[str]:
+    """The officer's decisions are never overwritten, but a guard conflict or a changed answer is flagged."""
+    warnings: list[str] = []
+    for objective in kept.values():
+        if objective.state == "declined":
+            continue
+        title = _title(objective, rules)
+        rule = rules.objective_rule(objective.rule_id) if objective.rule_id else None
+        if rule is not None and objective.state != "added" and not rule.when.evaluate(answers):
+            warnings.append(
+                f'"{title}" was kept as you left it, but the answers that suggested it have changed: check it is still right.'
+            )
+        for guard in holding:
+            rule_out = guard.must_not
+            if rule_out is None:
+                continue
+            tags = rule.tags if rule is not None else []
+            phrase = _phrase_in(objective, rule_out.phrases)
+            if objective.need_area in rule_out.need_areas or any(t in rule_out.tags for t in tags) or phrase:
+                warnings.append(f'"{title}" conflicts with the guard "{guard.title}": {guard.explanation}')
+    return warnings
+
+
+def _must_warnings(
+    holding: list[GuardRule], objectives: list[Objective], rules: RuleSet, assessment: Assessment
+) -> list[str]:
+    """A `must` objective the officer set aside, or dated later than the guard allows, is flagged."""
+    warnings: list[str] = []
+    answers = assessment.answers
+    for guard in holding:
+        for item in guard.must:
+            if item.need is not None or (item.when is not None and not item.when.evaluate(answers)):
+                continue
+
+            def matches(objective: Objective, item: MustItem = item) -> bool:
+                if item.objective is not None:
+                    return objective.id == item.objective
+                rule = rules.objective_rule(objective.rule_id) if objective.rule_id else None
+                return rule is not None and item.tag in rule.tags
+
+            found = [o for o in objectives if matches(o)]
+            live = [o for o in found if o.state != "declined"]
+            if not live:
+                if found:
+                    reason = f" (reason given: {found[0].reason})" if found[0].reason else ""
+                    warnings.append(
+                        f'"{_title(found[0], rules)}" was set aside{reason}, but the guard "{guard.title}" '
+                        f"expects it: {guard.explanation}"
+                    )
+                else:
+                    wanted = item.objective or item.tag or ""
+                    warnings.append(f'The guard "{guard.title}" expects an objective ({wanted}) that is missing.')
+                continue
+            if item.within is None:
+                continue
+            for objective in live:
+                start = _start_date(objective.because, answers, assessment.case.assessed_on)
+                latest = item.within.after(start)
+                if objective.target_date > latest:
+                    warnings.append(
+                        f'"{_title(objective, rules)}" is dated {_day(objective.target_date)}; the guard '
+                        f'"{guard.title}" expects it within {item.within.describe()} ({_day(latest)}).'
+                    )
+    return warnings
+
+
+def _needs(
+    objectives: list[Objective],
+    suggestions: dict[str, _Suggestion],
+    rules: RuleSet,
+    answers: dict[str, Answer],
+    holding: list[GuardRule],
+) -> dict[str, tuple[list[str], bool]]:
+    """need tag → (because, required by a guard), from the objectives in the plan, then guard `must` needs,
+    less the needs a guard forbids."""
+    needs: dict[str, tuple[list[str], bool]] = {}
+
+    def add(need: str, reasons: list[str], required: bool) -> None:
+        old, was_required = needs.get(need, ([], False))
+        needs[need] = (list(dict.fromkeys(old + reasons)), was_required or required)
+
+    for objective in objectives:
+        if objective.state == "declined":
+            continue
+        if objective.id in suggestions and objective.state == "suggested":
+            tags = suggestions[objective.id].needs
+        else:
+            rule = rules.objective_rule(objective.rule_id) if objective.rule_id else None
+            tags = _rule_needs(rule, answers) if rule is not None else []
+        for need in tags:
+            add(need, objective.because, False)
+    forbidden = {n for g in holding if g.must_not is not None for n in g.must_not.needs}
+    for guard in holding:
+        for item in guard.must:
+            if item.need is None or (item.when is not None and not item.when.evaluate(answers)):
+                continue
+            add(item.need, _must_because(guard, item, answers), True)
+    return {need: value for need, value in needs.items() if need not in forbidden}
+
+
+def _referrals(
+    needs: dict[str, tuple[list[str], bool]],
+    person: PersonFacts,
+    directory: Directory,
+    rules: RuleSet,
+    today: date,
+    previous: Plan | None,
+) -> tuple[list[Referral], list[str]]:
+    warnings: list[str] = []
+    found: dict[str, Referral] = {}
+    for need, (reasons, _required) in needs.items():
+        services = match_services(directory, need, person)
+        if not services:
+            where = f"for {person.area}" if person.area else "nationally (their area is not recorded)"
+            warnings.append(
+                f"No service for {rules.need_label(need).lower()} is listed in the directory {where}: "
+                "find one locally and add it to the directory."
+            )
+        for service in services:
+            referral = found.get(service.id)
+            if referral is None:
+                found[service.id] = Referral(
+                    id=service.id,
+                    organisation=directory.organisation_name(service),
+                    service=service.name,
+                    needs=[need],
+                    because=list(reasons),
+                    assured_date=service.assured_date,
+                    stale=is_stale(service, today),
+                    how_to_refer=service.application_process,
+                    contact=service.contact_text(),
+                )
+            else:
+                referral.needs.append(need)
+                referral.because = list(dict.fromkeys(referral.because + reasons))
+    kept = {r.id: r for r in (previous.referrals if previous else []) if r.state != "suggested"}
+    referrals: list[Referral] = []
+    for service_id, referral in found.items():
+        referrals.append(kept.pop(service_id, referral))
+    referrals.extend(kept.values())
+    examples: list[str] = []
+    for referral in referrals:
+        service = directory.service(referral.id)
+        if service is not None:
+            # Facts about the service come from today's directory, whatever the officer decided.
+            referral.assured_date = service.assured_date
+            referral.stale = is_stale(service, today)
+            if directory.is_example(service):
+                examples.append(referral.service)
+        if referral.state == "declined":
+            continue
+        if referral.stale:
+            checked = f"last checked on {_day(referral.assured_date)}" if referral.assured_date else "never checked"
+            warnings.append(
+                f'"{referral.service}" ({referral.organisation}) was {checked}, over 12 months ago: '
+                "confirm it still runs, and who it is for, before referring."
+            )
+    if examples:
+        warnings.append(
+            "These referrals come from the shipped example directory, not a list your region has checked: "
+            + "; ".join(examples)
+            + ". Find the real local service before referring."
+        )
+    return referrals, warnings
+
+
+def _fingerprint(objectives: list[Objective]) -> set[tuple[Any, ...]]:
+    return {(o.id, o.action, o.target_date, o.owner) for o in objectives if o.state != "declined"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The officer's decisions (pure: each returns a new Plan)
+# ---------------------------------------------------------------------------------------------
+
+
+def _objective_index(plan: Plan, objective_id: str) -> int:
+    for index, objective in enumerate(plan.objectives):
+        if objective.id == objective_id:
+            return index
+    raise KeyError(f"no objective {objective_id!r} in this plan")
+
+
+def accept_objective(plan: Plan, objective_id: str) -> Plan:
+    """The officer and person accept a suggestion as it stands; it is then kept across recomputes."""
+    new = plan.model_copy(deep=True)
+    objective = new.objectives[_objective_index(new, objective_id)]
+    if objective.state in ("suggested", "declined"):
+        objective.state = "accepted"
+        objective.reason = None
+    return new
+
+
+def edit_objective(plan: Plan, objective_id: str, **changes: Any) -> Plan:
+    """Change an objective's fields (action, owner, owner_name, target_date, measure, person_view,
+    need_area); a suggestion becomes `edited` and is kept across recomputes."""
+    allowed = {"action", "owner", "owner_name", "target_date", "measure", "person_view", "need_area"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"cannot edit {', '.join(sorted(unknown))}")
+    new = plan.model_copy(deep=True)
+    index = _objective_index(new, objective_id)
+    current = new.objectives[index]
+    state: ItemState = "added" if current.state == "added" else "edited"
+    new.objectives[index] = Objective.model_validate({**current.model_dump(), **changes, "state": state})
+    return new
+
+
+def decline_objective(plan: Plan, objective_id: str, reason: str) -> Plan:
+    """Set a suggestion aside with the officer's reason (kept, so it does not come back on recompute)."""
+    if not reason.strip():
+        raise ValueError("a reason is needed to set an objective aside")
+    new = plan.model_copy(deep=True)
+    objective = new.objectives[_objective_index(new, objective_id)]
+    objective.state = "declined"
+    objective.reason = reason.strip()
+    return new
+
+
+def add_objective(
+    plan: Plan,
+    *,
+    need_area: str,
+    action: str,
+    owner: str,
+    target_date: date,
+    measure: str,
+    owner_name: str | None = None,
+    person_view: str | None = None,
+    because: list[str] | None = None,
+) -> Plan:
+    """The officer's own objective, with the next free `own-N` id."""
+    new = plan.model_copy(deep=True)
+    taken = {o.id for o in new.objectives}
+    number = 1
+    while f"own-{number}" in taken:
+        number += 1
+    new.objectives.append(
+        Objective.model_validate(
+            {
+                "id": f"own-{number}",
+                "need_area": need_area,
+                "action": action,
+                "owner": owner,
+                "owner_name": owner_name,
+                "target_date": target_date,
+                "measure": measure,
+                "person_view": person_view,
+                "because": because or [],
+                "state": "added",
+            }
+        )
+    )
+    return new
+
+
+def set_referral_state(plan: Plan, referral_id: str, state: ReferralState, reason: str | None = None) -> Plan:
+    """Accept or decline a suggested referral (declining needs a reason); kept across recomputes."""
+    if state == "declined" and not (reason or "").strip():
+        raise ValueError("a reason is needed to decline a referral")
+    new = plan.model_copy(deep=True)
+    for referral in new.referrals:
+        if referral.id == referral_id:
+            referral.state = state
+            referral.reason = reason.strip() if state == "declined" and reason else None
+            return new
+    raise KeyError(f"no referral {referral_id!r} in this plan")
+
+
+def record_agreement(plan: Plan, agreement: Agreement, reason: str | None = None) -> Plan:
+    """Whether the person agrees with the plan, with their reasons in their own words."""
+    new = plan.model_copy(deep=True)
+    new.agreement = agreement
+    new.agreement_reason = reason.strip() if reason and reason.strip() else None
+    return new
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------------------------
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The plan as plain JSON types. Stable keys: objectives[] (need_area, action, owner, target_date,
+    measure, because), referrals[] (organisation, service, needs, because, assured_date, stale),
+    to_discuss[], warnings[]; plus ids, states, labels and the person's agreement."""
+    return {
+        "format": PLAN_FORMAT,
+        "built_on": plan.built_on.isoformat(),
+        "agreement": plan.agreement,
+        "agreement_reason": plan.agreement_reason,
+        "objectives": [
+            {
+                "id": o.id,
+                "need_area": o.need_area,
+                "need_area_label": NEED_AREA_LABELS[o.need_area],
+                "action": o.action,
+                "owner": o.owner,
+                "owner_label": OWNER_LABELS[o.owner],
+                "owner_name": o.owner_name,
+                "target_date": o.target_date.isoformat(),
+                "measure": o.measure,
+                "because": list(o.because),
+                "person_view": o.person_view,
+                "state": o.state,
+                "reason": o.reason,
+                "rule_id": o.rule_id,
+            }
+            for o in plan.objectives
+        ],
+        "referrals": [
+            {
+                "id": r.id,
+                "organisation": r.organisation,
+                "service": r.service,
+                "needs": list(r.needs),
+                "because": list(r.because),
+                "assured_date": r.assured_date.isoformat() if r.assured_date else None,
+                "stale": r.stale,
+                "how_to_refer": r.how_to_refer,
+                "contact": r.contact,
+                "state": r.state,
+                "reason": r.reason,
+            }
+            for r in plan.referrals
+        ],
+        "to_discuss": list(plan.to_discuss),
+        "declined": list(plan.declined),
+        "warnings": list(plan.warnings),
+    }
+
+
+def plan_from_json(data: dict[str, Any]) -> Plan:
+    """Read back what `plan_to_json` wrote (labels and the format marker are ignored)."""
+    derived = {"need_area_label", "owner_label"}
+    return Plan.model_validate(
+        {
+            **{k: v for k, v in data.items() if k != "format"},
+            "objectives": [{k: v for k, v in o.items() if k not in derived} for o in data.get("objectives", [])],
+        }
+    )
+
+
+def _question_label(bank: QuestionBank, question_id: str) -> str:
+    return bank.question(question_id).label if bank.has(question_id) else question_id
+
+
+def _by_domain(question_ids: list[str], bank: QuestionBank) -> list[str]:
+    """One line per domain: "- **Faith and belief:** Religion; Faith practice needs"."""
+    groups: dict[str, list[str]] = {}
+    for question_id in question_ids:
+        title = bank.domain(bank.question(question_id).domain).title if bank.has(question_id) else "Other"
+        groups.setdefault(title, []).append(_question_label(bank, question_id))
+    return [f"- **{title}:** {'; '.join(labels)}" for title, labels in groups.items()]
+
+
+def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = None) -> str:
+    """The plan as an officer would read it: each objective with who, by when, how we will know, and why.
+    With `rules`, referral needs are shown by their labels rather than their tags."""
+
+    def need_label(need: str) -> str:
+        return rules.need_label(need) if rules is not None else need.replace("_", " ")
+
+    lines = [
+        "# Sentence plan: diversity and responsivity",
+        "",
+        f"Built on {_day(plan.built_on)}. Suggested objectives are for the officer and the person to agree, "
+        "change or set aside.",
+        "",
+        f"**The person's view of the plan:** {AGREEMENT_LABELS[plan.agreement]}"
+        + (f' ("{plan.agreement_reason}")' if plan.agreement_reason else ""),
+        "",
+    ]
+    if plan.warnings:
+        lines += ["## Check before agreeing", ""]
+        lines += [f"- {w}" for w in plan.warnings]
+        lines.append("")
+    lines += ["## Objectives", ""]
+    live = [o for o in plan.objectives if o.state != "declined"]
+    if not live:
+        lines += ["No objectives yet: nothing the person has told us so far calls for one.", ""]
+    for number, o in enumerate(live, start=1):
+        who = OWNER_LABELS[o.owner] + (f" ({o.owner_name})" if o.owner_name else "")
+        state = {"suggested": "suggested", "edited": "changed by the officer", "accepted": "agreed"}.get(
+            o.state, "the officer's own"
+        )
+        lines += [
+            f"### {number}. {NEED_AREA_LABELS[o.need_area]}",
+            "",
+            o.action,
+            "",
+            f"- **Who:** {who}",
+            f"- **By:** {_day(o.target_date)}",
+            f"- **How we will know:** {o.measure}",
+            f"- **The person's view:** {o.person_view or 'not yet recorded'}",
+            f"- **Because:** {'; '.join(_question_label(bank, q) for q in o.because) or 'added by the officer'}",
+            f"- **Status:** {state}",
+            "",
+        ]
+    set_aside = [o for o in plan.objectives if o.state == "declined"]
+    if set_aside:
+        lines += ["### Set aside by the officer", ""]
+        lines += [f"- {o.action} (reason: {o.reason or 'not given'})" for o in set_aside]
+        lines.append("")
+    lines += ["## Referrals", ""]
+    if not plan.referrals:
+        lines += ["No referrals suggested.", ""]
+    for r in plan.referrals:
+        checked = r.assured_date.isoformat() if r.assured_date else "never"
+        stale = " **(STALE: check before referring)**" if r.stale else ""
+        state = {"suggested": "suggested", "accepted": "accepted", "declined": "declined"}[r.state]
+        lines += [
+            f"### {r.service}",
+            "",
+            f"- **Organisation:** {r.organisation}",
+            f"- **For:** {'; '.join(need_label(n) for n in r.needs)}",
+            f"- **Because:** {'; '.join(_question_label(bank, q) for q in r.because) or '-'}",
+            f"- **Last checked:** {checked}{stale}",
+            f"- **How to refer:** {r.how_to_refer or 'to be completed locally'}",
+            f"- **Contact:** {r.contact or 'to be completed locally'}",
+            f"- **Status:** {state}" + (f" (reason: {r.reason})" if r.reason else ""),
+            "",
+        ]
+    lines += ["## Still to discuss", ""]
+    if plan.to_discuss:
+        lines.append(f"{STATUS_LABELS['not_discussed']}: nothing has been assumed about these.")
+        lines.append("")
+        lines += _by_domain(plan.to_discuss, bank)
+    else:
+        lines.append("Every question has been discussed.")
+    lines.append("")
+    if plan.declined:
+        lines += [
+            "## Chose not to say",
+            "",
+            "Respected, not chased. The person can come back to these whenever they want.",
+            "",
+        ]
+        lines += _by_domain(plan.declined, bank)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

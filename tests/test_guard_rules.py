@@ -1,0 +1,398 @@
+"""Every guard rule in questions/rules/guards.toml, case by case, with fictional people.
+
+Each guard answers a failure HM Inspectorate of Probation recorded in 2021; a test per guard shows the plan
+obeys it with the shipped rules, and (where the guard adds or removes things) that it still holds when the
+plan rules alone would get it wrong.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from planning_support import (
+    ASSESSED_ON,
+    TODAY,
+    assessment,
+    bank,
+    directory,
+    objective,
+    objective_ids,
+    person,
+    plan_for,
+    referral_needs,
+    rules,
+    with_rules,
+)
+
+from oasys_diversity.directory import Directory, Organization, Service
+from oasys_diversity.model import Condition
+from oasys_diversity.planner import decline_objective, edit_objective, forbidden_phrases
+from oasys_diversity.rules import ObjectiveRule, Timescale
+
+TESTED_GUARDS = {
+    "no_right_to_work",
+    "interpreter_needed",
+    "faith_practice",
+    "trauma_support",
+    "trauma_never_denied",
+    "community_reconnection",
+    "justice_discrimination",
+    "current_harassment",
+    "womens_services",
+    "young_adult_or_care_experience",
+    "unexplored_topics",
+}
+
+
+def rogue_rule(rule_id: str, when: Condition, **fields) -> ObjectiveRule:
+    """A plan rule written the wrong way, to show the guard catches it."""
+    values = {
+        "id": rule_id,
+        "title": rule_id.replace("_", " "),
+        "when": when,
+        "need_area": "education_training_employability",
+        "action": "Find full-time paid work through the Jobcentre.",
+        "owner": "person",
+        "timescale": Timescale(months=3),
+        "measure": "In paid work.",
+    }
+    values.update(fields)
+    return ObjectiveRule(**values)
+
+
+def test_every_shipped_guard_has_a_test_here():
+    assert {g.id for g in rules().guards} == TESTED_GUARDS
+    for guard in rules().guards:
+        assert guard.explanation.strip() and guard.source, guard.id
+
+
+# 1. No right to work, or no recourse to public funds ------------------------------------------
+
+
+def test_no_right_to_work_leaves_out_paid_work_and_offers_advice_and_permitted_activities():
+    # A 19-year-old care leaver seeking asylum: the care-leaver education rule would assume a funded course.
+    plan = plan_for(person("young_asylum_care_leaver"))
+    ids = objective_ids(plan)
+    assert "care_leaver_education" not in ids
+    assert "permitted_activities" in ids
+    advice = objective(plan, "immigration_advice")
+    assert advice.target_date <= ASSESSED_ON + timedelta(days=14)
+    assert not {"employment", "education_training"} & referral_needs(plan)
+    assert "immigration_advice" in referral_needs(plan)
+    assert any("Education or training with care-leaver support" in w and "paid work" in w for w in plan.warnings)
+    for o in plan.objectives:
+        rule = rules().objective_rule(o.rule_id)
+        assert not {"paid_work", "funded_course"} & set(rule.tags)
+
+
+def test_no_right_to_work_catches_a_badly_written_rule_and_adds_missing_advice():
+    # A local rule suggests paid work to everyone, and the advice rule has been narrowed so it never fires.
+    shipped = rules()
+    narrowed = [
+        r.model_copy(update={"when": Condition(question="person.age", op="gt", value=200)})
+        if r.id == "immigration_advice"
+        else r
+        for r in shipped.objectives
+    ]
+    rogue = rogue_rule("jobcentre_work", Condition(question="person.age", op="gte", value=18), tags=["paid_work"])
+    ruleset = with_rules(objectives=[*narrowed, rogue])
+
+    asylum = plan_for(person("asylum_seeker_no_right_to_work"), ruleset=ruleset)
+    assert "jobcentre_work" not in objective_ids(asylum)
+    assert "immigration_advice" in objective_ids(asylum)  # added by the guard
+    assert objective(asylum, "immigration_advice").because  # and it says why
+
+    citizen = plan_for(person("mixed_heritage_police_racism"), ruleset=ruleset)
+    assert "jobcentre_work" in objective_ids(citizen)  # the guard only acts when it holds
+
+
+def test_no_right_to_work_holds_for_an_asylum_seeker_whose_right_to_work_was_not_discussed():
+    plan = plan_for(person("immigration_bail_tower_hamlets"))
+    assert "permitted_activities" in objective_ids(plan)
+    assert "immigration_advice" in objective_ids(plan)
+
+
+# 2. Interpreter needed -------------------------------------------------------------------------
+
+
+def test_interpreter_booked_in_the_stated_language_within_a_week():
+    plan = plan_for(person("bradford_woman_interpreter"))
+    booked = objective(plan, "interpreter_every_appointment")
+    assert "Urdu" in booked.action
+    assert "same interpreter" in booked.action
+    assert "Nothing in this plan counts as agreed" in booked.action
+    assert booked.target_date <= ASSESSED_ON + timedelta(days=7)
+    assert booked.because == ["language.interpreter_needed", "language.interpreter_language"]
+    assert "interpreting" in referral_needs(plan)
+    assert any("go through this plan with an interpreter" in w for w in plan.warnings)
+
+
+def test_interpreter_without_a_recorded_language_still_booked_and_flagged():
+    plan = plan_for(person("immigration_bail_tower_hamlets"))
+    booked = objective(plan, "interpreter_every_appointment")
+    assert "still to be confirmed with you" in booked.action
+    assert any("no language is recorded" in w for w in plan.warnings)
+
+
+def test_interpreter_set_aside_or_dated_late_by_the_officer_is_flagged():
+    first = plan_for(person("bradford_woman_interpreter"))
+    set_aside = decline_objective(first, "interpreter_every_appointment", "Speaks some English")
+    again = plan_for(person("bradford_woman_interpreter"), previous=set_aside)
+    assert objective(again, "interpreter_every_appointment").state == "declined"
+    assert any("set aside (reason given: Speaks some English)" in w for w in again.warnings)
+
+    late = edit_objective(first, "interpreter_every_appointment", target_date=date(2027, 2, 1))
+    again = plan_for(person("bradford_woman_interpreter"), previous=late)
+    assert objective(again, "interpreter_every_appointment").target_date == date(2027, 2, 1)
+    assert any("expects it within 7 days" in w for w in again.warnings)
+
+
+# 3. Faith practice needs -----------------------------------------------------------------------
+
+
+def test_faith_practice_needs_put_into_the_plan():
+    plan = plan_for(person("asylum_seeker_no_right_to_work"))
+    arranged = objective(plan, "appointments_fit_faith")
+    assert "holy days and festivals and fasting periods" in arranged.action
+    assert arranged.target_date <= ASSESSED_ON + timedelta(days=28)
+    assert arranged.need_area == "responsivity"
+
+
+def test_faith_practice_guard_adds_the_objective_if_the_rules_lose_it():
+    ruleset = with_rules(objectives=[r for r in rules().objectives if r.id != "appointments_fit_faith"])
+    # Without the rule the guard cannot add it: the plan says the guard's objective is missing.
+    plan = plan_for(person("asylum_seeker_no_right_to_work"), ruleset=ruleset)
+    assert "appointments_fit_faith" not in objective_ids(plan)
+    assert any('"Faith practice needs" expects an objective' in w for w in plan.warnings)
+
+
+# 4. Trauma disclosed and support wanted; trauma never denied -----------------------------------
+
+
+def test_trauma_and_support_wanted_gives_a_dated_trauma_informed_referral():
+    plan = plan_for(person("mixed_heritage_police_racism"))
+    referral = objective(plan, "trauma_informed_referral")
+    assert referral.target_date <= ASSESSED_ON + timedelta(days=28)
+    assert referral.because == ["trauma.experiences", "trauma.support_wanted"]
+    assert "trauma_support" in referral_needs(plan)
+
+
+def test_trauma_without_wanting_support_is_respected():
+    plan = plan_for(person("young_asylum_care_leaver"))  # support_wanted = no
+    assert "trauma_informed_referral" not in objective_ids(plan)
+    assert "trauma_support" not in referral_needs(plan)
+    assert "trauma_informed_supervision" in objective_ids(plan)
+
+
+def test_recorded_trauma_is_never_denied():
+    who = person("young_asylum_care_leaver")
+    assert "no trauma" in forbidden_phrases(who, rules())
+    denial = rogue_rule(
+        "trauma_screen",
+        Condition(question="person.age", op="gte", value=18),
+        need_area="emotional_wellbeing",
+        action="No trauma reported, so no referral is needed.",
+    )
+    plan = plan_for(who, ruleset=with_rules(objectives=[*rules().objectives, denial]))
+    assert "trauma_screen" not in objective_ids(plan)
+    assert any('plan text may not say "no trauma"' in w for w in plan.warnings)
+
+    # The officer's own words are never rewritten, but they are flagged.
+    edited = edit_objective(plan, "trauma_informed_supervision", measure="There is no trauma to work on.")
+    again = plan_for(who, previous=edited)
+    assert objective(again, "trauma_informed_supervision").measure == "There is no trauma to work on."
+    assert any("Recorded trauma is never denied" in w for w in again.warnings)
+
+    # Without any recorded trauma the phrase is not forbidden by this guard.
+    assert "no trauma" not in forbidden_phrases(person("nothing_discussed"), rules())
+
+
+# 5. Wish to reconnect with a faith or cultural community ---------------------------------------
+
+
+def test_wish_to_reconnect_gives_community_objectives_and_referrals():
+    plan = plan_for(person("immigration_bail_tower_hamlets"))
+    assert {"community_connection_faith", "community_connection_culture"} <= set(objective_ids(plan))
+    assert {"faith_community", "cultural_community"} <= referral_needs(plan)
+    faith_only = [r for r in plan.referrals if r.needs == ["faith_community"]]
+    assert faith_only and all(r.because == ["faith.reconnect"] for r in faith_only)
+
+
+def test_unsure_about_reconnecting_is_not_turned_into_an_objective():
+    plan = plan_for(person("young_care_experienced_birmingham"))  # culture.reconnect = unsure
+    assert "community_connection_culture" not in objective_ids(plan)
+
+
+# 6. Discrimination experienced in the justice system -------------------------------------------
+
+
+def test_justice_discrimination_acknowledged_with_complaint_route_and_allocation():
+    plan = plan_for(person("mixed_heritage_police_racism"))
+    ids = objective_ids(plan)
+    assert {"discrimination_acknowledged", "complaint_route_explained", "officer_preference_recorded"} <= set(ids)
+    assert "trust" in objective(plan, "discrimination_acknowledged").measure
+    preference = objective(plan, "officer_preference_recorded")
+    assert "someone straight with me" in preference.action  # the person's own words
+    assert preference.owner == "someone_else" and preference.owner_name
+
+
+def test_justice_discrimination_without_a_stated_preference_invites_one():
+    plan = plan_for(person("young_care_experienced_birmingham"))
+    assert "officer_allocation_considered" in objective_ids(plan)
+    assert "officer_preference_recorded" not in objective_ids(plan)
+
+
+def test_discrimination_only_in_the_community_does_not_trigger_the_justice_guard():
+    plan = plan_for(person("bradford_woman_interpreter"))
+    assert "discrimination_acknowledged" in objective_ids(plan)
+    assert "complaint_route_explained" not in objective_ids(plan)
+
+
+# 7. Harassment happening now -------------------------------------------------------------------
+
+
+def test_current_harassment_gets_safety_and_reporting_within_days():
+    plan = plan_for(person("mixed_heritage_police_racism"))
+    safety = objective(plan, "harassment_safety_now")
+    assert safety.target_date <= ASSESSED_ON + timedelta(days=7)
+    assert "third-party reporting centre" in safety.action
+    assert "hate_crime_reporting" in referral_needs(plan)
+
+
+def test_current_harassment_guard_caps_a_slow_rule_at_seven_days():
+    slow = [
+        r.model_copy(update={"timescale": Timescale(months=3)}) if r.id == "harassment_safety_now" else r
+        for r in rules().objectives
+    ]
+    plan = plan_for(person("mixed_heritage_police_racism"), ruleset=with_rules(objectives=slow))
+    assert objective(plan, "harassment_safety_now").target_date == ASSESSED_ON + timedelta(days=7)
+
+
+# 8. Women --------------------------------------------------------------------------------------
+
+
+def test_a_woman_is_offered_a_womens_service_in_her_area():
+    plan = plan_for(person("bradford_woman_interpreter"))
+    womens = [r for r in plan.referrals if "womens_services" in r.needs]
+    assert womens
+    listing = directory()
+    for referral in womens:
+        service = listing.service(referral.id)
+        assert service.genders == ["woman"] and service.serves_area("Bradford")
+
+
+def test_no_womens_service_in_her_area_is_said_plainly():
+    plan = plan_for(person("traveller_woman_sheffield"))
+    assert "womens_service_offer" in objective_ids(plan)
+    assert any("women's centre or women-only service" in w and "Sheffield" in w for w in plan.warnings)
+
+
+def test_a_women_only_service_is_never_offered_to_a_man_or_to_someone_whose_gender_was_not_given():
+    answers = {
+        "person.age": 30,
+        "person.area": "Bradford",
+        "trauma.experiences": ["domestic_abuse"],
+        "trauma.support_wanted": "yes",
+        "trauma.support_type": ["womens_service"],
+    }
+    listing = directory()
+    for gender in ("man", "declined", None):
+        who = dict(answers)
+        if gender is not None:
+            who["person.gender"] = gender
+        plan = plan_for(assessment(who))
+        offered = [listing.service(r.id) for r in plan.referrals]
+        assert not [s for s in offered if s.genders == ["woman"]], gender
+
+
+# 9. Young adult or care experience -------------------------------------------------------------
+
+
+def test_young_care_leaver_has_maturity_considered_and_leaving_care_involved():
+    plan = plan_for(person("young_care_experienced_birmingham"))
+    assert objective(plan, "maturity_considered").target_date <= ASSESSED_ON + timedelta(days=92)
+    assert "leaving_care_involved" in objective_ids(plan)
+    assert "leaving_care" in referral_needs(plan)
+
+
+def test_older_care_experience_gets_maturity_but_not_leaving_care():
+    plan = plan_for(assessment({"person.age": 40, "trauma.experiences": ["care_experience"]}))
+    assert "maturity_considered" in objective_ids(plan)
+    assert "leaving_care_involved" not in objective_ids(plan)
+    assert "leaving_care" not in referral_needs(plan)
+
+
+def test_young_adult_without_care_experience_gets_maturity_only():
+    plan = plan_for(assessment({"person.age": 22}))
+    assert objective_ids(plan) == ["maturity_considered"]
+    assert objective(plan, "maturity_considered").because == ["person.age"]
+
+
+def test_an_adult_over_25_without_care_experience_gets_neither():
+    plan = plan_for(assessment({"person.age": 31}))
+    assert "maturity_considered" not in objective_ids(plan)
+
+
+# 10. Topics not discussed or declined ----------------------------------------------------------
+
+
+def test_nothing_discussed_gives_no_objective_and_lists_every_topic():
+    who = person("nothing_discussed")
+    plan = plan_for(who)
+    assert plan.objectives == []
+    assert plan.referrals == []
+    visible = [q.id for q in bank().visible_questions(who.answers)]
+    assert plan.to_discuss == visible
+    assert plan.declined == []
+
+
+def test_declined_topics_are_listed_respected_and_not_chased():
+    plan = plan_for(person("declined_several_topics"))
+    assert {"person.gender", "faith.religion", "trauma.experiences", "discrimination.experiences"} <= set(plan.declined)
+    assert not set(plan.declined) & set(plan.to_discuss)
+    assert plan.objectives == []  # nothing the person said calls for one; nothing chases what they declined
+    assert not any("no issues" in w.lower() for w in plan.warnings)
+
+
+def test_a_rule_raised_by_silence_or_by_a_declined_topic_is_left_out():
+    chase = rogue_rule(
+        "revisit_faith",
+        Condition(question="faith.religion", op="status", value="declined"),
+        need_area="responsivity",
+        action="Ask about faith again at every appointment.",
+    )
+    assume = rogue_rule(
+        "assumed_fine",
+        Condition.model_validate(
+            {"not": {"question": "discrimination.current_harassment", "op": "equals", "value": "yes"}}
+        ),
+        need_area="responsivity",
+        action="Carry on as usual.",
+    )
+    plan = plan_for(
+        person("declined_several_topics"), ruleset=with_rules(objectives=[*rules().objectives, chase, assume])
+    )
+    assert "revisit_faith" not in objective_ids(plan)
+    assert "assumed_fine" not in objective_ids(plan)
+    assert any("declined or not discussed" in w for w in plan.warnings)
+    assert any("no answer the person gave supports it" in w for w in plan.warnings)
+
+
+def test_a_declined_follow_up_stops_the_objective_it_would_have_raised():
+    plan = plan_for(assessment({"trauma.experiences": ["bereavement"], "trauma.support_wanted": "declined"}))
+    assert "trauma_informed_referral" not in objective_ids(plan)
+    assert "trauma.support_wanted" in plan.declined
+
+
+def test_guards_are_enforced_with_a_directory_that_has_nothing_to_offer():
+    empty = Directory(
+        organizations=[Organization(id="o", name="Org")],
+        services=[
+            Service(id="s", organization_id="o", name="Unrelated", needs=["volunteering"], service_areas=["Leeds"])
+        ],
+    )
+    plan = plan_for(person("mixed_heritage_police_racism"), listing=empty)
+    assert "harassment_safety_now" in objective_ids(plan)
+    assert plan.referrals == []
+    assert any("hate crime reporting" in w for w in plan.warnings)
+    assert TODAY == date(2026, 11, 23)
