@@ -213,13 +213,16 @@ def cmd_plan(args: argparse.Namespace) -> int:
         assessment = read_assessment_file(args.file, bank)
         rules = load_rules(args.questions)
         directory = load_directory(args.directory)
-    except (InterchangeError, RulesError, DirectoryError) as error:
+    except InterchangeError as error:
         raise CommandError(str(error)) from None
+    except (RulesError, DirectoryError) as error:
+        # The first problem names the file, line and field; `questions check` / `directory check` list all.
+        raise CommandError(f"{error}: {error.problems[0]}" if error.problems else str(error)) from None
     plan = build_plan(assessment, bank, rules, directory, today=args.today or date.today())
     if args.format == "json":
         print(json.dumps(plan_to_json(plan), indent=2, ensure_ascii=False))
     else:
-        print(plan_to_markdown(plan, bank))
+        print(plan_to_markdown(plan, bank, rules))
     return 0
 
 
