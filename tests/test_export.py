@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -298,13 +299,16 @@ def test_direction_runs_keep_quotation_marks_outside_right_to_left_words():
     assert runs == [("He said \u201c", False), ("اسمي علي", True), ("\u201d today", False)]
 
 
-def test_a_character_no_font_can_draw_is_flagged_in_the_pdf():
+def test_a_character_no_font_can_draw_is_flagged_in_the_pdf_and_never_logged(caplog):
     assessment = sample_assessment()
     assessment.answers["trauma.mental_health"] = Answer(
         question_id="trauma.mental_health", status="answered", value="我很好"
     )
-    data = render(build_summary(assessment, sample_plan(), sample_bank(), today=TODAY), "pdf")
+    with caplog.at_level(logging.DEBUG):
+        data = render(build_summary(assessment, sample_plan(), sample_bank(), today=TODAY), "pdf")
     assert "Some characters in this record cannot be drawn" in pdf_text(data).replace("\n", " ")
+    # fpdf2 can log the characters a font lacks: the person's words must never reach a log.
+    assert "我" not in caplog.text
 
 
 def test_no_font_is_a_clear_error(tmp_path):
@@ -474,3 +478,10 @@ def test_markdown_and_text_never_import_fpdf_docx_or_the_planner():
     ).format(tests=str(Path(__file__).parent))
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "none"
+
+
+def test_a_missing_pdf_library_is_one_clear_error(monkeypatch):
+    # A None entry in sys.modules makes `import fpdf` fail as if it were not installed.
+    monkeypatch.setitem(sys.modules, "fpdf", None)
+    with pytest.raises(ExportError, match=r"needs the 'fpdf' library: install oasys-diversity\[export\]"):
+        render(summary(), "pdf")

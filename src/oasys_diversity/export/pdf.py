@@ -4,7 +4,10 @@ can be copied back out as text. fpdf2 is imported only when a PDF is asked for.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from oasys_diversity.export.document import Block, Bullets, Field, Heading, build_document, quoted
@@ -33,7 +36,27 @@ MISSING_GLYPHS = (
 )
 
 
+@contextmanager
+def _quiet_libraries() -> Iterator[None]:
+    """fpdf2 can log the characters a font lacks (and fontTools the glyphs it keeps), which would put the
+    person's words in a log. Not while a summary is being drawn."""
+    loggers = [logging.getLogger(name) for name in ("fpdf", "fontTools")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 def render(summary: Summary) -> bytes:
+    with _quiet_libraries():
+        return _render(summary)
+
+
+def _render(summary: Summary) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
