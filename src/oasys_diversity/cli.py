@@ -31,26 +31,26 @@ def _date(text: str) -> date:
 def build_parser() -> argparse.ArgumentParser:
     # The global options work before or after a subcommand (`export 3 --db X` and `--db X export 3`):
     # every parser shares them, and SUPPRESS keeps an absent one from overwriting one already given.
+    # (Two separate sets of options: parsers given as `parents` share action objects, so one default
+    # set on the top-level parser would leak into every subcommand and overwrite a --db given before it.)
+    def global_options(target: argparse.ArgumentParser, default: object) -> None:
+        target.add_argument("--db", type=Path, default=default, help="the case database (default: your data folder)")
+        target.add_argument(
+            "--questions",
+            type=Path,
+            metavar="DIR",
+            default=default,
+            help="a question bank folder instead of the shipped one",
+        )
+        target.add_argument("--directory", type=Path, metavar="PATH", default=default, help="a referral directory file")
+
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db", type=Path, default=argparse.SUPPRESS, help="the case database (default: in your user data directory)"
-    )
-    common.add_argument(
-        "--questions",
-        type=Path,
-        metavar="DIR",
-        default=argparse.SUPPRESS,
-        help="a question bank folder to use instead of the shipped one",
-    )
-    common.add_argument(
-        "--directory", type=Path, metavar="PATH", default=argparse.SUPPRESS, help="a referral directory file to use"
-    )
+    global_options(common, argparse.SUPPRESS)
     parser = argparse.ArgumentParser(
         prog="oasys-diversity",
         description="Guided diversity conversations for probation supervision. With no command, opens the app.",
-        parents=[common],
     )
-    parser.set_defaults(db=None, questions=None, directory=None)
+    global_options(parser, None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("demo", parents=[common], help="open the app on a fresh demo database of fictional people")
