@@ -191,7 +191,9 @@ def test_recompute_keeps_what_the_officer_did_and_moves_only_suggestions():
     changed.answers["trauma.support_wanted"] = Answer(
         question_id="trauma.support_wanted", status="answered", value="no"
     )
+    saved = plan.model_copy(deep=True)
     again = plan_for(changed, previous=plan)
+    assert plan == saved  # building never changes the plan it was given
 
     for objective_id, before in officer_work.items():
         assert objective(again, objective_id) == before  # exactly as the officer left it

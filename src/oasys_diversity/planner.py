@@ -119,7 +119,10 @@ def build_plan(
                 removed.append(f'Left out "{dropped.rule.title}" because of the guard "{guard.title}": {reason}.')
 
     # 3. Keep the officer's work; only untouched suggestions move.
-    kept = {o.id: o for o in (previous.objectives if previous else []) if o.state in OFFICER_STATES}
+    # Copies, so building a plan never changes the `previous` the caller holds.
+    kept = {
+        o.id: o.model_copy(deep=True) for o in (previous.objectives if previous else []) if o.state in OFFICER_STATES
+    }
     objectives: list[Objective] = []
     for rule in rules.objectives:
         if rule.id in kept:
@@ -127,7 +130,9 @@ def build_plan(
         elif rule.id in suggestions:
             objectives.append(suggestions[rule.id].objective)
     placed = {o.id for o in objectives}
-    objectives.extend(o for o in (previous.objectives if previous else []) if o.id in kept and o.id not in placed)
+    objectives.extend(
+        kept[o.id] for o in (previous.objectives if previous else []) if o.id in kept and o.id not in placed
+    )
     warnings.extend(_kept_objective_warnings(kept, suggestions, holding, rules, answers))
     warnings.extend(_must_warnings(holding, objectives, rules, assessment))
     warnings.extend(removed)
@@ -428,7 +433,7 @@ def _referrals(
         if not services:
             where = f"for {person.area}" if person.area else "nationally (their area is not recorded)"
             warnings.append(
-                f"No service for {rules.need_label(need).lower()} is listed in the directory {where}: "
+                f'No service for "{rules.need_label(need)}" is listed in the directory {where}: '
                 "find one locally and add it to the directory."
             )
         for service in services:
@@ -448,7 +453,7 @@ def _referrals(
             else:
                 referral.needs.append(need)
                 referral.because = list(dict.fromkeys(referral.because + reasons))
-    kept = {r.id: r for r in (previous.referrals if previous else []) if r.state != "suggested"}
+    kept = {r.id: r.model_copy(deep=True) for r in (previous.referrals if previous else []) if r.state != "suggested"}
     referrals: list[Referral] = []
     for service_id, referral in found.items():
         referrals.append(kept.pop(service_id, referral))
