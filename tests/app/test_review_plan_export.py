@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,14 +13,24 @@ from oasys_diversity.screens.export import (
     default_file_name,
     resolve_destination,
 )
+from oasys_diversity.screens.plan import PlanList, PlanScreen
+from oasys_diversity.screens.plan_dialogs import (
+    AgreementDialog,
+    ObjectiveDialog,
+    PersonViewDialog,
+    ReasonDialog,
+    parse_target_date,
+)
 from oasys_diversity.screens.review import ReviewList, ReviewScreen
 
 from oasys_diversity.app import create_app
-from oasys_diversity.model import Answer, Case, Objective, Plan
-from oasys_diversity.store import create_case, load_plan, open_db, save_answer, save_plan
+from oasys_diversity.model import Answer, Assessment, Case, Objective, Plan
+from oasys_diversity.store import import_assessment, load_plan, open_db, save_answer, save_plan
 
 OFFICER = "Sam Officer"
 TODAY = date(2025, 3, 1)
+# Target dates count from when answers were given: a fixed time keeps what the screens show steady.
+GIVEN_AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 
 ANSWERS = [
     Answer(question_id="person.preferred_name", status="answered", value="Amina"),
@@ -43,9 +53,9 @@ def seed(tmp_path: Path, answers: list[Answer] = ANSWERS, plan: Plan | None = No
     """A database with one fictional case and its answers (and a stored plan, if given)."""
     db_path = tmp_path / "cases.db"
     db = open_db(db_path)
-    case_id = create_case(db, Case(reference="X123456", name="Amina Khatun", officer=OFFICER, assessed_on=TODAY))
-    for answer in answers:
-        save_answer(db, case_id, answer, officer=OFFICER)
+    case = Case(reference="X123456", name="Amina Khatun", officer=OFFICER, assessed_on=TODAY)
+    given = {a.question_id: a.model_copy(update={"answered_at": GIVEN_AT, "officer": OFFICER}) for a in answers}
+    case_id = import_assessment(db, Assessment(case=case, answers=given))
     if plan is not None:
         save_plan(db, case_id, plan, officer=OFFICER)
     db.close()
@@ -163,6 +173,299 @@ async def test_review_refreshes_when_it_comes_back(tmp_path):
         await pilot.pause()
         assert app.screen is review
         assert "Age: 23" in option_text(review.query_one(ReviewList))
+
+
+# ---------------------------------------------------------------------------------------------
+# Plan
+# ---------------------------------------------------------------------------------------------
+
+
+async def open_plan(pilot, case_id: int) -> PlanScreen:
+    await pilot.pause()
+    pilot.app.show_plan(case_id)
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, PlanScreen)
+    return screen
+
+
+async def move_to(pilot, prefix: str, item_id: str | None = None) -> None:
+    """Press down (from the top) until the highlighted entry is the wanted objective or referral."""
+    screen = pilot.app.screen
+    listing = screen.query_one(PlanList)
+    await pilot.press("home")
+    for _ in range(listing.option_count):
+        item = screen.highlighted_item()
+        if item is not None and item[0] == prefix and (item_id is None or item[1].id == item_id):
+            return
+        found = screen.highlighted()
+        if item_id is None and found is not None and found[0] == prefix:
+            return
+        await pilot.press("down")
+    raise AssertionError(f"no {prefix} {item_id or ''} in the plan list")
+
+
+async def reopen_plan(pilot, case_id: int) -> PlanScreen:
+    """Leave the plan and come back: the plan is recomputed from the stored one."""
+    await pilot.press("escape")
+    await pilot.pause()
+    return await open_plan(pilot, case_id)
+
+
+def plan_text(screen: PlanScreen) -> str:
+    return option_text(screen.query_one(PlanList))
+
+
+async def test_plan_opens_with_suggestions_saved_and_their_reasons(tmp_path):
+    db_path, case_id = seed(tmp_path)
+    app = create_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_plan(pilot, case_id)
+        text = plan_text(screen)
+        assert "[SUGGESTED]" in text
+        assert f"Because: {app.bank.question('faith.practice_needs').label}" in text
+        assert "Still to discuss" in text and "Declined to say (1)" in text
+        assert "All changes saved" in str(screen.query_one("#plan-status").render())
+    stored = stored_plan(db_path, case_id)
+    assert stored is not None and stored.objectives
+    assert "ethnicity.self_description" in stored.declined
+
+
+async def test_accepting_a_referral_is_saved_and_survives_recompute(tmp_path):
+    db_path, case_id = seed(tmp_path)
+    app = create_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_plan(pilot, case_id)
+        await move_to(pilot, "referral")
+        referral_id = screen.highlighted_item()[1].id
+        await pilot.press("a")
+        await pilot.pause()
+        assert "[ACCEPTED]" in plan_text(screen)
+        assert next(r for r in stored_plan(db_path, case_id).referrals if r.id == referral_id).state == "accepted"
+        screen = await reopen_plan(pilot, case_id)
+        assert next(r for r in screen.plan.referrals if r.id == referral_id).state == "accepted"
+    assert next(r for r in stored_plan(db_path, case_id).referrals if r.id == referral_id).state == "accepted"
+
+
+async def test_declining_a_referral_needs_a_reason_which_is_kept(tmp_path):
+    db_path, case_id = seed(tmp_path)
+    app = create_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_plan(pilot, case_id)
+        await move_to(pilot, "referral")
+        referral_id = screen.highlighted_item()[1].id
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press("enter")  # no reason yet
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonDialog)
+        assert "a reason is needed" in str(app.screen.query_one("#dialog-error").render())
+        await pilot.press(*"Has a counsellor")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "Declined because: Has a counsellor" in plan_text(screen)
+        # A later answer changes the plan; the decision and its reason stay.
+        save_answer(app.db, case_id, Answer(question_id="person.age", status="answered", value=34), officer=OFFICER)
+        screen = await reopen_plan(pilot, case_id)
+        kept = next(r for r in screen.plan.referrals if r.id == referral_id)
+        assert (kept.state, kept.reason) == ("declined", "Has a counsellor")
+    stored = next(r for r in stored_plan(db_path, case_id).referrals if r.id == referral_id)
+    assert (stored.state, stored.reason) == ("declined", "Has a counsellor")
+
+
+async def test_declining_an_objective_and_cancelling_changes_nothing(tmp_path):
+    db_path, case_id = seed(tmp_path)
+    app = create_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_plan(pilot, case_id)
+        await move_to(pilot, "objective", "appointments_fit_faith")
+        before = stored_plan(db_path, case_id)
+        await pilot.press("x", *"no", "escape")
+        await pilot.pause()
+        assert app.screen is screen
+        assert stored_plan(db_path, case_id) == before
+        await pilot.press("x", *"Arranged already")
+        await pilot.press("enter")
+        await pilot.pause()
+    objective = next(o for o in stored_plan(db_path, case_id).objectives if o.id == "appointments_fit_faith")
+    assert (objective.state, objective.reason) == ("declined", "Arranged already")
+
+
+async def test_editing_an_objective_is_saved_and_survives_recompute(tmp_path):
+    db_path, case_id = seed(tmp_path)
+    app = create_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_plan(pilot, case_id)
+        await move_to(pilot, "objective", "appointments_fit_faith")
+        await pilot.press("enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ObjectiveDialog)
+        await pilot.press("f7", *"No Friday lunchtimes.")  # replace the wording
+        await pilot.press("tab", "tab", "tab", "end", "ctrl+u", *"30/04/2025")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "No Friday lunchtimes." in plan_text(screen)
+        assert "[CHANGED BY OFFICER]" in plan_text(screen)
+        # Change an answer the objective rests on: a recompute keeps the officer's version.
+        save_answer(
+            app.db,
+            case_id,
+            Answer(question_id="faith.practice_needs", status="answered", value=["prayer_times", "diet"]),
+            officer=OFFICER,
+        )
+        screen = await reopen_plan(pilot, case_id)
+        kept = next(o for o in screen.plan.objectives if o.id == "appointments_fit_faith")
+        assert kept.action == "No Friday lunchtimes."
+    stored = next(o for o in stored_plan(db_path, case_id).objectives if o.id == "appointments_fit_faith")
+    assert (stored.state, stored.action, stored.target_date) == (
+        "edited",
+        "No Friday lunchtimes.",
+        date(2025, 4, 30),
+    )
+
+
+async def test_a_bad_target_date_gets_a_clear_message_and_loses_nothing(tmp_path):
+    db_path, case_id = seed(tmp_path)
+    app = create_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_plan(pilot, case_id)
+        await move_to(pilot, "objective", "appointments_fit_faith")
+        before = stored_plan(db_path, case_id)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("f7", *"My words.")
+        await pilot.press("tab", "tab", "tab", "end", "ctrl+u", *"31/02/2025", "enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ObjectiveDialog)
+        assert "that is not a date" in str(dialog.query_one("#dialog-error").render())
+        assert dialog.query_one("#target-date").value == "31/02/2025"
+        assert dialog.query_one("#action").text == "My words."
+        assert stored_plan(db_path, case_id) == before
+        await pilot.press("ctrl+u", *"28/02/2025", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ObjectiveDialog)
+    stored = next(o for o in stored_plan(db_path, case_id).objectives if o.id == "appointments_fit_faith")
+    assert (stored.action, stored.target_date) == ("My words.", date(2025, 2, 28))
+
+
+async def test_recording_their_view_of_an_objective(tmp_path):
+    db_path, case_id = seed(tmp_path)
+    app = create_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_plan(pilot, case_id)
+        await move_to(pilot, "objective", "appointments_fit_faith")
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, PersonViewDialog)
+        await pilot.press(*"Fridays matter most", "enter")
+        await pilot.pause()
+        assert "Their view: “Fridays matter most”" in plan_text(screen)
+        screen = await reopen_plan(pilot, case_id)
+        assert next(o for o in screen.plan.objectives if o.id == "appointments_fit_faith").person_view == (
+            "Fridays matter most"
+        )
+
+
+async def test_adding_their_own_objective(tmp_path):
+    db_path, case_id = seed(tmp_path)
+    app = create_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_plan(pilot, case_id)
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ObjectiveDialog)
+        await pilot.press("ctrl+s")  # nothing chosen yet
+        await pilot.pause()
+        assert "choose the need area" in str(dialog.query_one("#dialog-error").render())
+        await pilot.press("enter", "down", "down", "enter")  # open the need areas and choose one
+        await pilot.pause()
+        assert dialog.query_one("#need-area").selection is not None
+        await pilot.press("tab", *"Join a women's group.")
+        await pilot.press("tab", "tab", "tab", "tab", *"Two sessions attended.")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "[ADDED BY OFFICER]" in plan_text(screen)
+        screen = await reopen_plan(pilot, case_id)
+        own = next(o for o in screen.plan.objectives if o.id == "own-1")
+    assert own.state == "added"
+    assert own.action == "Join a women's group."
+    assert own.measure == "Two sessions attended."
+
+
+async def test_recording_their_agreement_with_reasons(tmp_path):
+    db_path, case_id = seed(tmp_path)
+    app = create_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_plan(pilot, case_id)
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, AgreementDialog)
+        await pilot.press("down", "down", "enter", "ctrl+s")  # "does not agree", no reason yet
+        await pilot.pause()
+        assert isinstance(app.screen, AgreementDialog)
+        assert "add their reasons" in str(app.screen.query_one("#dialog-error").render())
+        await pilot.press(*"Too soon", "enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "Does not agree with the plan" in plan_text(screen)
+    stored = stored_plan(db_path, case_id)
+    assert (stored.agreement, stored.agreement_reason) == ("does_not_agree", "Too soon")
+
+
+async def test_changing_an_answer_from_review_changes_the_suggested_plan(tmp_path):
+    from oasys_diversity.screens.interview import InterviewScreen
+
+    db_path, case_id = seed(tmp_path)
+    app = create_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_plan(pilot, case_id)
+        assert "trauma_informed_referral" in {o.id for o in screen.plan.objectives}
+        await pilot.press("r")
+        await pilot.pause()
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        listing = review.query_one(ReviewList)
+        for _ in range(listing.option_count):
+            if listing.highlighted_option.id == "trauma.support_wanted":
+                break
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause()
+        interview = app.screen
+        assert isinstance(interview, InterviewScreen)
+        answer_box = interview.query_one("#answer")
+        for _ in range(5):
+            if interview.focused is answer_box:
+                break
+            await pilot.press("tab")
+        assert interview.focused is answer_box
+        # Support wanted: "Yes" becomes "No".
+        while answer_box.highlighted_option.id != "no":
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlanScreen)
+        assert "trauma_informed_referral" not in {o.id for o in screen.plan.objectives}
+    assert "trauma_informed_referral" not in {o.id for o in stored_plan(db_path, case_id).objectives}
+
+
+def test_target_dates_are_read_the_way_officers_write_them():
+    assert parse_target_date("2025-09-30") == date(2025, 9, 30)
+    assert parse_target_date(" 30/09/2025 ") == date(2025, 9, 30)
+    assert parse_target_date("1.10.2025") == date(2025, 10, 1)
+    for bad in ("", "31/02/2025", "next week", "2025-13-01"):
+        with pytest.raises(ValueError, match="Target date"):
+            parse_target_date(bad)
 
 
 # ---------------------------------------------------------------------------------------------

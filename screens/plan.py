@@ -1,0 +1,684 @@
+"""Plan: the suggested objectives and referrals, each with its "because", for the officer to shape.
+
+On opening, the stored plan is recomputed from the latest answers with the stored plan as `previous`, so
+whatever the officer changed, accepted, declined or added stays, and only untouched suggestions move. Every
+change here is saved at once, with the item's state updated so the next recompute keeps it. If saving
+fails the change stays on screen, marked NOT SAVED, and ctrl+s tries again: nothing the officer did is lost.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from oasys_diversity.model import (
+    AGREEMENT_LABELS,
+    NEED_AREA_LABELS,
+    OWNER_LABELS,
+    Case,
+    Objective,
+    Plan,
+    QuestionBank,
+    Referral,
+)
+
+from .plan_dialogs import (
+    AgreementDialog,
+    AgreementFields,
+    ObjectiveDialog,
+    ObjectiveFields,
+    PersonViewDialog,
+    ReasonDialog,
+)
+
+if TYPE_CHECKING:
+    from oasys_diversity.app import OasysApp
+    from oasys_diversity.rules import RuleSet
+
+ItemKind = Literal["objective", "referral"]
+
+OBJECTIVE_STATE_LABELS = {
+    "suggested": "SUGGESTED",
+    "edited": "CHANGED BY OFFICER",
+    "accepted": "ACCEPTED",
+    "declined": "DECLINED",
+    "added": "ADDED BY OFFICER",
+}
+REFERRAL_STATE_LABELS = {"suggested": "SUGGESTED", "accepted": "ACCEPTED", "declined": "DECLINED"}
+QUOTE_STYLE = "italic"
+
+
+def plan_today() -> date:
+    """The date a recompute counts from (a function so tests can fix it)."""
+    return date.today()
+
+
+def months_after(start: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when that day does not exist."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    for day in (start.day, 30, 29, 28):
+        try:
+            return date(year, month, min(start.day, day))
+        except ValueError:
+            continue
+    return date(year, month, 28)
+
+
+def friendly_date(when: date) -> str:
+    """'30 Sep 2025': no day-month ambiguity for anyone reading it."""
+    return f"{when.day} {when:%b %Y}"
+
+
+def question_labels(bank: QuestionBank, question_ids: list[str]) -> str:
+    """The short labels of the questions an item rests on; an unknown id is shown as itself."""
+    return "; ".join(bank.question(q).label if bank.has(q) else q for q in question_ids)
+
+
+# ---------------------------------------------------------------------------------------------
+# Changes to a plan: the planner's pure helpers, which leave each item in the state a recompute keeps.
+# (The planner is imported when first used, so opening the app stays quick.)
+# ---------------------------------------------------------------------------------------------
+
+
+def find_item(plan: Plan, kind: ItemKind, item_id: str) -> Objective | Referral:
+    items: list[Objective] | list[Referral] = plan.objectives if kind == "objective" else plan.referrals
+    for item in items:
+        if item.id == item_id:
+            return item
+    raise KeyError(f"no {kind} {item_id!r} in the plan")
+
+
+def edit_objective(plan: Plan, objective_id: str, fields: ObjectiveFields) -> Plan:
+    """The officer's wording, owner, name, date and measure: the objective becomes "edited" (or stays "added")."""
+    from oasys_diversity import planner
+
+    return planner.edit_objective(
+        plan,
+        objective_id,
+        action=fields.action,
+        owner=fields.owner,
+        owner_name=fields.owner_name,
+        target_date=fields.target_date,
+        measure=fields.measure,
+    )
+
+
+def add_objective(plan: Plan, fields: ObjectiveFields) -> tuple[Plan, str]:
+    """The officer's own objective ("added", numbered own-1, own-2 …). Returns the new plan and the new id."""
+    from oasys_diversity import planner
+
+    new = planner.add_objective(
+        plan,
+        need_area=fields.need_area,
+        action=fields.action,
+        owner=fields.owner,
+        owner_name=fields.owner_name,
+        target_date=fields.target_date,
+        measure=fields.measure,
+    )
+    return new, new.objectives[-1].id
+
+
+def set_person_view(plan: Plan, objective_id: str, view: str | None) -> Plan:
+    """The person's own view of one objective (None clears it); the objective is then kept on recompute."""
+    from oasys_diversity import planner
+
+    return planner.edit_objective(plan, objective_id, person_view=view)
+
+
+def accept_item(plan: Plan, kind: ItemKind, item_id: str) -> Plan:
+    from oasys_diversity import planner
+
+    if kind == "referral":
+        return planner.set_referral_state(plan, item_id, "accepted")
+    return planner.accept_objective(plan, item_id)
+
+
+def decline_item(plan: Plan, kind: ItemKind, item_id: str, reason: str) -> Plan:
+    from oasys_diversity import planner
+
+    if kind == "referral":
+        return planner.set_referral_state(plan, item_id, "declined", reason)
+    return planner.decline_objective(plan, item_id, reason)
+
+
+def set_agreement(plan: Plan, agreement: str, reason: str | None) -> Plan:
+    from oasys_diversity import planner
+
+    return planner.record_agreement(plan, agreement, reason)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading: the stored plan, recomputed from the latest answers.
+# ---------------------------------------------------------------------------------------------
+
+
+class PlanLoadProblem(Exception):
+    """The plan could not be rebuilt; `.stored` is the last saved plan to show instead, if any."""
+
+    def __init__(self, message: str, stored: Plan | None, case: Case | None) -> None:
+        super().__init__(message)
+        self.stored = stored
+        self.case = case
+
+
+def recompute_plan(
+    db,
+    bank: QuestionBank,
+    case_id: int,
+    *,
+    questions_dir: Path | None,
+    directory_path: Path | None,
+    today: date,
+    previous: Plan | None = None,
+) -> tuple[Case, Plan, Plan | None, RuleSet]:
+    """Load the case, its answers and stored plan, and rebuild the plan keeping the officer's work.
+
+    Returns the case, the rebuilt plan, the stored plan (None the first time) and the rules (for titles). `previous`, when given,
+    is built on instead of the stored plan (a change on screen that could not be saved yet).
+
+    Raises PlanLoadProblem (with the stored plan, when there is one) if anything cannot be read.
+    """
+    from oasys_diversity.store import StoreError, load_assessment, load_plan
+
+    try:
+        assessment = load_assessment(db, case_id)
+        stored = load_plan(db, case_id)
+    except (StoreError, sqlite3.Error, LookupError) as problem:
+        raise PlanLoadProblem(f"the case could not be read ({type(problem).__name__})", None, None) from None
+    try:
+        from oasys_diversity.directory import load_directory
+        from oasys_diversity.planner import build_plan
+        from oasys_diversity.rules import load_rules
+
+        rules = load_rules(questions_dir)
+        directory = load_directory(directory_path)
+        plan = build_plan(assessment, bank, rules, directory, today, previous=previous or stored)
+    except Exception as problem:  # a broken rules or directory file must not cost the officer the screen
+        first_line = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
+        raise PlanLoadProblem(f"the plan could not be rebuilt: {first_line}", stored, assessment.case) from None
+    return assessment.case, plan, stored, rules
+
+
+# ---------------------------------------------------------------------------------------------
+# Showing it
+# ---------------------------------------------------------------------------------------------
+
+
+def _because(bank: QuestionBank, because: list[str]) -> str:
+    return question_labels(bank, because) if because else "added by the officer"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def objective_title(objective: Objective, rules: RuleSet | None) -> str:
+    """The rule's short title ("Appointments around faith practice"), or the need area for the officer's own."""
+    rule = rules.objective_rule(objective.rule_id or objective.id) if rules is not None else None
+    return rule.title if rule is not None else NEED_AREA_LABELS.get(objective.need_area, objective.need_area)
+
+
+def need_label(need: str, rules: RuleSet | None) -> str:
+    tag = rules.need(need) if rules is not None else None
+    return tag.label if tag is not None else need.replace("_", " ")
+
+
+def objective_prompt(bank: QuestionBank, number: int, objective: Objective, rules: RuleSet | None = None) -> Content:
+    owner = OWNER_LABELS.get(objective.owner, objective.owner)
+    if objective.owner_name:
+        owner = f"{owner}: {objective.owner_name}"
+    title = objective_title(objective, rules)
+    area = NEED_AREA_LABELS.get(objective.need_area, objective.need_area)
+    parts: list[str | tuple[str, str]] = [
+        (f"{number}. {title}", "bold"),
+        "  ",
+        (f"[{OBJECTIVE_STATE_LABELS[objective.state]}]", "bold"),
+    ]
+    if title != area:
+        parts.append(f"\nNeed area: {area}")
+    parts += [
+        f"\n{objective.action}",
+        f"\nWho: {owner}. By {friendly_date(objective.target_date)}.",
+        f"\nHow we will know: {objective.measure}",
+        f"\nBecause: {_because(bank, objective.because)}",
+        "\nTheir view: ",
+    ]
+    if objective.person_view:
+        parts.append((f"“{objective.person_view}”", QUOTE_STYLE))
+    else:
+        parts.append("not yet recorded")
+    if objective.state == "declined" and objective.reason:
+        parts.append(f"\nDeclined because: {objective.reason}")
+    return Content.assemble(*parts)
+
+
+def referral_prompt(bank: QuestionBank, referral: Referral, rules: RuleSet | None = None) -> Content:
+    parts: list[str | tuple[str, str]] = [
+        (f"{referral.service} — {referral.organisation}", "bold"),
+        "  ",
+        (f"[{REFERRAL_STATE_LABELS[referral.state]}]", "bold"),
+    ]
+    checked = friendly_date(referral.assured_date) if referral.assured_date else "never"
+    if referral.stale:
+        parts += [
+            "\n",
+            ("STALE:", "bold"),
+            f" last checked {checked}, over 12 months ago. Confirm it still runs before referring.",
+        ]
+    if referral.needs:
+        parts.append(f"\nFor: {'; '.join(need_label(need, rules) for need in referral.needs)}")
+    parts.append(f"\nBecause: {_because(bank, referral.because)}")
+    if not referral.stale:
+        parts.append(f"\nLast checked: {checked}")
+    if referral.how_to_refer:
+        parts.append(f"\nHow to refer: {referral.how_to_refer}")
+    if referral.contact:
+        parts.append(f"\nContact: {referral.contact}")
+    if referral.state == "declined" and referral.reason:
+        parts.append(f"\nDeclined because: {referral.reason}")
+    return Content.assemble(*parts)
+
+
+def agreement_prompt(plan: Plan) -> Content:
+    parts: list[str | tuple[str, str]] = [(AGREEMENT_LABELS[plan.agreement], "bold")]
+    if plan.agreement_reason:
+        parts += ["\nTheir reasons: ", (f"“{plan.agreement_reason}”", QUOTE_STYLE)]
+    if plan.agreement == "not_yet_asked":
+        parts.append("\nPress g (or Enter here) to record whether they agree, with their reasons.")
+    return Content.assemble(*parts)
+
+
+def questions_by_topic(bank: QuestionBank, question_ids: list[str]) -> Content:
+    """'Faith and belief: Religion; Practice needs' — one line per topic, so a long list stays short."""
+    topics: dict[str, list[str]] = {}
+    for question_id in question_ids:
+        if bank.has(question_id):
+            question = bank.question(question_id)
+            title = next((d.title for d in bank.domains if d.id == question.domain), question.domain)
+            topics.setdefault(title, []).append(question.label)
+        else:
+            topics.setdefault("Other", []).append(question_id)
+    lines: list[Content] = [
+        Content.assemble((f"{title}: ", "bold"), "; ".join(labels)) for title, labels in topics.items()
+    ]
+    return Content("\n").join(lines)
+
+
+def _heading(text: str, first: bool = False) -> Option:
+    return Option(Content.assemble(("" if first else "\n", ""), (text, "bold underline")), disabled=True)
+
+
+def plan_options(bank: QuestionBank, plan: Plan, rules: RuleSet | None = None) -> list[Option | None]:
+    """The plan as one list: objectives, referrals, warnings, their agreement, still to discuss, declined.
+
+    Entries are named by position ("objective:0", "referral:2"), so two items can never clash; None draws
+    a dividing line after the entry before it.
+    """
+    options: list[Option | None] = [_heading(f"Objectives ({len(plan.objectives)})", first=True)]
+    if not plan.objectives:
+        options.append(Option("No objectives yet. Press n to add your own.", id="info:objectives"))
+    for index, objective in enumerate(plan.objectives):
+        options += [Option(objective_prompt(bank, index + 1, objective, rules), id=f"objective:{index}"), None]
+    options.append(_heading(f"Referrals ({len(plan.referrals)})"))
+    if not plan.referrals:
+        options.append(Option("No referrals suggested.", id="info:referrals"))
+    for index, referral in enumerate(plan.referrals):
+        options += [Option(referral_prompt(bank, referral, rules), id=f"referral:{index}"), None]
+    if plan.warnings:
+        options.append(_heading(f"Warnings for you ({len(plan.warnings)})"))
+        for index, text in enumerate(plan.warnings):
+            options += [Option(Content.assemble(("Warning: ", "bold"), text), id=f"warning:{index}"), None]
+    options.append(_heading("Their view of the plan as a whole"))
+    options.append(Option(agreement_prompt(plan), id="agreement"))
+    if plan.to_discuss:
+        options.append(_heading(f"Still to discuss ({len(plan.to_discuss)}): nothing is assumed about these"))
+        options.append(Option(questions_by_topic(bank, plan.to_discuss), id="info:to_discuss"))
+    if plan.declined:
+        options.append(_heading(f"Declined to say ({len(plan.declined)}): respected, not chased"))
+        options.append(Option(questions_by_topic(bank, plan.declined), id="info:declined"))
+    return options
+
+
+class PlanList(OptionList):
+    """The plan's list; Enter opens the highlighted item."""
+
+    BINDINGS = [Binding("enter", "select", "Edit", id="plan.edit")]
+
+
+class PlanScreen(Screen):
+    """Screen 5: the sentence plan, shaped by the officer with the person."""
+
+    CSS_PATH = "plan.tcss"
+    AUTO_FOCUS = "#plan-list"
+    HELP_TITLE = "Plan"
+    HELP = (
+        "The suggested sentence plan: objectives and community referrals, each with *Because*: the answers "
+        "that led to it. Each shows its state in capitals: SUGGESTED, ACCEPTED, DECLINED, CHANGED BY "
+        "OFFICER or ADDED BY OFFICER. A referral marked **STALE** has not been checked for over 12 months: "
+        "confirm the service still runs before referring.\n\n"
+        "Move with ↑↓. On an objective: **Enter** edits its wording, owner, name, date and measure; **v** "
+        "records the person's view; **a** accepts it; **x** declines it with a reason. On a referral: **a** "
+        "accepts, **x** declines with a reason. **n** adds your own objective; **g** records whether they "
+        "agree with the plan as a whole, with their reasons.\n\n"
+        "Every change is saved at once and kept when the plan is rebuilt from changed answers: only "
+        "untouched suggestions move. If saving fails the status line says NOT SAVED and **ctrl+s** tries "
+        "again. **r** opens the review, **e** the export, **Esc** goes back."
+    )
+    BINDINGS = [
+        # At 80 columns the footer has room for five keys; the others are on the hint line above the list.
+        Binding("v", "view", "Their view", id="plan.person_view", show=False),
+        Binding("a", "accept", "Accept", id="plan.accept"),
+        Binding("x", "decline", "Decline", id="plan.decline", tooltip="Decline, with a reason"),
+        Binding("n", "add", "Add your own objective", id="plan.add", show=False),
+        Binding("g", "agreement", "Their agreement", id="plan.agreement", show=False),
+        Binding("r", "review", "Review", id="plan.review", show=False),
+        Binding("e", "export", "Export", id="plan.export"),
+        Binding("ctrl+s", "save", "Save again", id="plan.save"),
+        Binding("escape", "back", "Back", id="plan.back"),
+    ]
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.plan: Plan | None = None
+        self.case: Case | None = None
+        self.rules: RuleSet | None = None
+        self.unsaved = False
+        self._in_dialog = False
+
+    @property
+    def oasys(self) -> OasysApp:
+        return cast("OasysApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="plan-status", markup=False)
+        yield Static("", id="plan-keys", markup=False)
+        yield PlanList(id="plan-list")
+        yield Footer()
+
+    def flush(self) -> bool:
+        """Called by the app before it leaves this screen: save anything not yet saved. False if it cannot."""
+        if self.unsaved:
+            self.save()
+        return not self.unsaved
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def on_screen_resume(self) -> None:
+        # Coming back from one of this screen's own dialogs changes no answers: nothing to recompute.
+        if self._in_dialog:
+            self._in_dialog = False
+            return
+        self.load_plan()
+
+    def load_plan(self) -> None:
+        """Recompute from the latest answers, keep the officer's work, save, and show it."""
+        app = self.oasys
+        try:
+            case, plan, stored, rules = recompute_plan(
+                app.db,
+                app.bank,
+                self.case_id,
+                questions_dir=app.questions_dir,
+                directory_path=app.directory_path,
+                today=plan_today(),
+                # A change that could not be saved is still the officer's latest word: build on it.
+                previous=self.plan if self.unsaved else None,
+            )
+        except PlanLoadProblem as problem:
+            self.case = problem.case or self.case
+            if self.plan is None:
+                self.plan = problem.stored
+            self.notify(f"The plan could not be brought up to date: {problem}.", severity="error", timeout=10)
+            self.show_plan(problem_note=f"Showing the last saved plan: {problem}.")
+            return
+        self.case = case
+        self.plan = plan
+        self.rules = rules
+        if plan == stored and not self.unsaved:
+            self.show_plan()  # nothing moved: no need to write (or add to the audit trail)
+        else:
+            self.save()
+
+    def save(self) -> None:
+        """Write the plan now; on failure keep it on screen and say so."""
+        from oasys_diversity.store import StoreError, save_plan
+
+        if self.plan is None:
+            return
+        try:
+            # Whoever is at the keyboard; if the app does not know yet, the case's own officer.
+            officer = self.oasys.officer or (self.case.officer if self.case else "")
+            save_plan(self.oasys.db, self.case_id, self.plan, officer=officer)
+        except (StoreError, sqlite3.Error, OSError) as problem:
+            self.unsaved = True
+            self.notify(
+                f"The plan could not be saved ({type(problem).__name__}). Your change is kept on screen: "
+                "press ctrl+s to try again.",
+                severity="error",
+                timeout=10,
+            )
+        else:
+            self.unsaved = False
+        self.show_plan()
+
+    def show_plan(self, problem_note: str | None = None) -> None:
+        status = self.query_one("#plan-status", Static)
+        listing = self.query_one(PlanList)
+        place = self.highlighted_key()
+        if self.plan is None:
+            listing.clear_options()
+            status.update(problem_note or "There is no plan for this case yet.")
+            self.refresh_bindings()
+            return
+        if self.case is not None:
+            self.sub_title = f"Plan — {self.case.name} ({self.case.reference})"
+        plan = self.plan
+        pieces = [plural(len(plan.objectives), "objective"), plural(len(plan.referrals), "referral")]
+        if plan.warnings:
+            pieces.append(plural(len(plan.warnings), "warning"))
+        pieces.append("NOT SAVED: press ctrl+s to try again" if self.unsaved else "All changes saved")
+        status.update(" · ".join(pieces) + (f"\n{problem_note}" if problem_note else ""))
+        listing.set_options(plan_options(self.oasys.bank, plan, self.rules))
+        self.highlight_key(place)
+        self.refresh_bindings()
+
+    # -- what is highlighted ---------------------------------------------------------------------
+
+    def highlighted(self) -> tuple[str, str] | None:
+        """('objective' | 'referral' | 'agreement' | 'warning' | 'info', position or name) highlighted now."""
+        option = self.query_one(PlanList).highlighted_option
+        if option is None or option.id is None:
+            return None
+        kind, _, where = option.id.partition(":")
+        return kind, where
+
+    def highlighted_item(self) -> tuple[ItemKind, Objective | Referral] | None:
+        """The objective or referral under the cursor, if that is what is highlighted."""
+        found = self.highlighted()
+        if self.plan is None or found is None or found[0] not in ("objective", "referral"):
+            return None
+        kind = cast(ItemKind, found[0])
+        items: list[Objective] | list[Referral] = self.plan.objectives if kind == "objective" else self.plan.referrals
+        index = int(found[1])
+        return (kind, items[index]) if index < len(items) else None
+
+    def highlighted_key(self) -> tuple[str, str] | None:
+        """Where the cursor is, by what it is on (an item's id), so it stays put when the list is rebuilt."""
+        item = self.highlighted_item()
+        if item is not None:
+            return item[0], item[1].id
+        return self.highlighted()
+
+    def highlight_key(self, key: tuple[str, str] | None) -> None:
+        listing = self.query_one(PlanList)
+        target: str | None = None
+        if key is not None and self.plan is not None:
+            kind, name = key
+            if kind in ("objective", "referral"):
+                items: list[Objective] | list[Referral] = (
+                    self.plan.objectives if kind == "objective" else self.plan.referrals
+                )
+                position = next((i for i, item in enumerate(items) if item.id == name), None)
+                target = f"{kind}:{position}" if position is not None else None
+            else:
+                target = f"{kind}:{name}" if name else kind
+        try:
+            listing.highlighted = listing.get_option_index(target) if target else None
+        except LookupError:
+            listing.highlighted = None
+        if listing.highlighted is None:
+            listing.action_first()
+
+    @on(OptionList.OptionHighlighted, "#plan-list")
+    def _highlight_changed(self) -> None:
+        self.refresh_bindings()
+        self.query_one("#plan-keys", Static).update(self.key_hint())
+
+    def key_hint(self) -> str:
+        """The keys for what is highlighted, in words: the footer cannot hold them all at 80 columns."""
+        item = self.highlighted_item()
+        found = self.highlighted()
+        if item is not None and item[0] == "objective":
+            return "⏎ edit · v their view · a accept · x decline · n add your own · g agreement"
+        if item is not None:
+            return "a accept · x decline (with a reason) · n add an objective · g their agreement"
+        if found is not None and found[0] == "agreement":
+            return "⏎ or g: record whether they agree with the plan · n add an objective"
+        return "n add your own objective · g their agreement · r review the answers"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show only the keys that apply to the highlighted entry."""
+        if action in ("view", "accept", "decline"):
+            item = self.highlighted_item() if self.is_mounted else None
+            if item is None:
+                return False
+            return item[0] == "objective" if action == "view" else True
+        if action == "save":
+            return self.unsaved
+        if action in ("add", "agreement"):
+            return self.plan is not None
+        return True
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def _open(self, dialog, callback) -> None:
+        self._in_dialog = True
+        self.app.push_screen(dialog, callback)
+
+    def _change(self, new_plan: Plan, message: str, *, focus: tuple[str, str] | None = None) -> None:
+        self.plan = new_plan
+        self.save()
+        if focus is not None:
+            self.highlight_key(focus)
+        if not self.unsaved:
+            self.notify(message, timeout=3)
+
+    @on(OptionList.OptionSelected, "#plan-list")
+    def _selected(self) -> None:
+        found = self.highlighted()
+        item = self.highlighted_item()
+        if item is not None and item[0] == "objective":
+            self.edit_objective(cast(Objective, item[1]))
+        elif item is not None:
+            self.notify("Press a to accept this referral, or x to decline it with a reason.", timeout=4)
+        elif found is not None and found[0] == "agreement":
+            self.action_agreement()
+        elif found is not None and found[1] in ("to_discuss", "declined"):
+            self.notify("Answers are changed in the interview: press r for the Review, then Enter on a question.")
+
+    def edit_objective(self, objective: Objective) -> None:
+        def done(fields: ObjectiveFields | None) -> None:
+            if fields is not None and self.plan is not None:
+                self._change(edit_objective(self.plan, objective.id, fields), "Objective changed and saved.")
+
+        self._open(ObjectiveDialog(objective, default_date=objective.target_date), done)
+
+    def action_view(self) -> None:
+        item = self.highlighted_item()
+        if item is None or item[0] != "objective":
+            return
+        objective = cast(Objective, item[1])
+
+        def done(view: str | None) -> None:
+            if view is not None and self.plan is not None:
+                self._change(set_person_view(self.plan, objective.id, view or None), "Their view saved.")
+
+        rule = self.rules.objective_rule(objective.rule_id or objective.id) if self.rules is not None else None
+        title = objective_title(objective, self.rules)
+        self._open(PersonViewDialog(title, objective.person_view, ask=rule.person_view_prompt if rule else None), done)
+
+    def action_accept(self) -> None:
+        item = self.highlighted_item()
+        if item is None or self.plan is None:
+            return
+        kind, found = item
+        self._change(accept_item(self.plan, kind, found.id), f"{kind.capitalize()} accepted and saved.")
+
+    def action_decline(self) -> None:
+        item = self.highlighted_item()
+        if item is None:
+            return
+        kind, found = item
+        if isinstance(found, Referral):
+            what = f"referral to {found.service}"
+        else:
+            what = f"objective “{objective_title(found, self.rules)}”"
+
+        def done(reason: str | None) -> None:
+            if reason and self.plan is not None:
+                self._change(
+                    decline_item(self.plan, kind, found.id, reason), f"{kind.capitalize()} declined; reason saved."
+                )
+
+        self._open(ReasonDialog(what), done)
+
+    def action_add(self) -> None:
+        if self.plan is None:
+            return
+        # Six months is the sentence plan's usual review point; the officer changes it in the dialog.
+        default = months_after(plan_today(), 6)
+
+        def done(fields: ObjectiveFields | None) -> None:
+            if fields is not None and self.plan is not None:
+                new, objective_id = add_objective(self.plan, fields)
+                self._change(new, "Your objective is added and saved.", focus=("objective", objective_id))
+
+        self._open(ObjectiveDialog(None, default_date=default), done)
+
+    def action_agreement(self) -> None:
+        if self.plan is None:
+            return
+
+        def done(fields: AgreementFields | None) -> None:
+            if fields is not None and self.plan is not None:
+                self._change(set_agreement(self.plan, fields.agreement, fields.reason), "Their view of the plan saved.")
+
+        self._open(AgreementDialog(self.plan.agreement, self.plan.agreement_reason), done)
+
+    def action_save(self) -> None:
+        self.save()
+        if not self.unsaved:
+            self.notify("Plan saved.", timeout=3)
+
+    def action_review(self) -> None:
+        self.oasys.show_review(self.case_id)
+
+    def action_export(self) -> None:
+        self.oasys.show_export(self.case_id)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
