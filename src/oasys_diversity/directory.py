@@ -965,16 +965,18 @@ def _cmd_list(args: Any) -> int:
     if directory.note:
         print(directory.note.strip(), file=out)
     print(file=out)
-    print(f"{'last checked':<13} {'':<6} {'service':<58} areas", file=out)
+    print(f"{'last checked':<13} {'':<6} {'service':<52} areas", file=out)
     for service in directory.services:
         checked = service.assured_date.isoformat() if service.assured_date else "never"
         flags = "STALE" if is_stale(service, today) else ""
-        name = f"{service.name} ({directory.organisation_name(service)})"
-        if directory.is_example(service):
-            name = "[example] " + name
-        areas = ", ".join(service.service_areas) or "-"
+        name = ("[example] " if directory.is_example(service) else "") + service.name
+        if len(name) > 52:
+            name = name[:51] + "…"
+        areas = ", ".join(service.service_areas[:3]) or "-"
+        if len(service.service_areas) > 3:
+            areas += f" and {len(service.service_areas) - 3} more"
         status = "" if service.status == "active" else f" [{service.status}]"
-        print(f"{checked:<13} {flags:<6} {name[:58]:<58} {areas}{status}", file=out)
+        print(f"{checked:<13} {flags:<6} {name:<52} {areas}{status}", file=out)
     stale = sum(1 for s in directory.services if is_stale(s, today))
     print(file=out)
     print(f"{len(directory.services)} services; {stale} last checked over 12 months ago (STALE).", file=out)
