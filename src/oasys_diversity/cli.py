@@ -82,7 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
         "plan", parents=[common], help="build the plan for an interchange file without touching any database"
     )
     plan.add_argument("file", type=Path)
-    plan.add_argument("--today", type=_date, help="the date targets are counted from (default: today)")
+    plan.add_argument(
+        "--today",
+        type=_date,
+        help="the plan date: decides which directory entries are stale and which targets have passed (default: today)",
+    )
     plan.add_argument("--format", choices=["json", "md"], default="json")
 
     directory = sub.add_parser("directory", parents=[common], help="the local referral directory")
