@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from textual.app import ComposeResult
@@ -18,19 +19,19 @@ GENERAL_HELP = (
 
 
 def key_rows(screen: Screen[Any]) -> list[tuple[str, str]]:
-    """(keys, what they do) for the screen's own bindings, then the app's, each action once."""
+    """(keys, what they do) for the screen's own bindings, then the app's, each description once."""
     app = screen.app
     rows: dict[tuple[str, str], list[str]] = {}
     for source in (type(screen).BINDINGS, type(app).BINDINGS):
         for _key, binding in BindingsMap(source):
             if not binding.description or binding.system:
                 continue
-            if binding.action in ("app.help", "help"):
-                label = ("help", "Help for this screen")
-            else:
-                label = (binding.action, binding.description)
+            # One row per thing the officer can do, with every key that does it.
+            description = "Help for this screen" if binding.action in ("app.help", "help") else binding.description
+            label = ("", description)
             keys = rows.setdefault(label, [])
-            shown = binding.key_display or app.get_key_display(binding)
+            # Every key of the binding, as Textual names it (a footer's `key_display` shows only one).
+            shown = app.get_key_display(replace(binding, key_display=None))
             if shown not in keys:
                 keys.append(shown)
     return [(" / ".join(keys), description) for (_action, description), keys in rows.items()]

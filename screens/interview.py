@@ -218,7 +218,7 @@ class InterviewScreen(Screen[None]):
         Binding("p", "plan", "Plan", id="interview.plan"),
         Binding("e", "export", "Export", id="interview.export"),
         Binding("escape", "done_typing", "Done typing", id="interview.done_typing", key_display="Esc"),
-        Binding("escape", "back", "Cases", id="interview.back", key_display="Esc", show=False),
+        Binding("escape", "back", "Back to the cases", id="interview.back", key_display="Esc", show=False),
         Binding("ctrl+s", "save_now", "Save now", id="interview.save_now", show=False, priority=True),
     ]
 

@@ -18,12 +18,18 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from oasys_diversity.commands import CaseCommands
-
 if TYPE_CHECKING:
     import sqlite_utils
+    from textual.command import Provider
 
     from oasys_diversity.model import QuestionBank
+
+
+def case_commands() -> type[Provider]:
+    """The command palette's provider, imported when the palette first opens (not at start-up)."""
+    from oasys_diversity.commands import CaseCommands
+
+    return CaseCommands
 
 
 class OasysApp(App[int]):
@@ -34,7 +40,7 @@ class OasysApp(App[int]):
     CSS = """
     Screen { background: $background; }
     """
-    COMMANDS = App.COMMANDS | {CaseCommands}
+    COMMANDS = App.COMMANDS | {case_commands}
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", key_display="F1"),
         # `?` is a separate binding so it types normally in text boxes and still opens help elsewhere.
@@ -78,12 +84,13 @@ class OasysApp(App[int]):
         """Open the database and load the bank; show the Cases screen, or an error the officer can act on."""
         from oasys_diversity.bank import BankError, load_bank
         from oasys_diversity.screens.cases import CasesScreen
-        from oasys_diversity.screens.dialogs import StartupErrorScreen
         from oasys_diversity.store import StoreError, open_db
 
         try:
             self.bank = load_bank(self.questions_dir)
         except BankError as error:
+            from oasys_diversity.screens.dialogs import StartupErrorScreen
+
             problems = list(getattr(error, "problems", []) or [])
             self.push_screen(
                 StartupErrorScreen(
@@ -97,6 +104,8 @@ class OasysApp(App[int]):
         try:
             self.db = open_db(self.db_path)
         except (StoreError, OSError) as error:
+            from oasys_diversity.screens.dialogs import StartupErrorScreen
+
             self.push_screen(
                 StartupErrorScreen(
                     "The case database could not be opened",

@@ -1,0 +1,121 @@
+"""Start-up benchmark: launch to the first interactive Cases screen, and peak memory, against a bare Textual app.
+
+Each run is a fresh Python process started the same way (headless, 80x24). The time is from starting
+the process to the moment the app is ready for keys — for oasys-diversity, the Cases screen with its
+table filled from a database of several cases — measured by the parent. Peak memory is the child's
+maximum resident set size. The bare app is a Header, a Static and a Footer. Runs alternate between
+the two apps, and the medians are compared.
+
+    .venv/bin/python benchmarks/bench_startup.py [--runs 9]
+
+Aim: at most 1.3x the bare app's time and 1.5x its memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BARE_APP = """
+from textual.app import App
+from textual.widgets import Footer, Header, Static
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        yield Static("Hello")
+        yield Footer()
+
+    def on_mount(self):
+        self.set_interval(0.002, self.check)
+
+    def check(self):
+        if self.query(Static):
+            print("ready", flush=True)
+            self.exit()
+
+Bare().run(headless=True, size=(80, 24))
+"""
+
+OUR_APP = """
+import sys
+from oasys_diversity.app import create_app
+
+app = create_app(sys.argv[1])
+
+def check():
+    from oasys_diversity.screens.cases import CasesScreen
+    from textual.widgets import DataTable
+    screen = app.screen
+    if isinstance(screen, CasesScreen) and screen.query_one(DataTable).row_count > 0:
+        print("ready", flush=True)
+        app.exit()
+
+app.call_later(lambda: app.set_interval(0.002, check))
+app.run(headless=True, size=(80, 24))
+"""
+
+
+def run_once(code: str, *args: str) -> tuple[float, int]:
+    """(seconds from launch to ready, peak resident memory in KiB) for one child process."""
+    env = {**os.environ, "TEXTUAL_ANIMATIONS": "none"}
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    elapsed = time.perf_counter() - started
+    _pid, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if line.strip() != b"ready" or child.returncode != 0:
+        raise SystemExit(f"a benchmark run failed (exit code {child.returncode})")
+    # ru_maxrss is KiB on Linux, bytes on macOS.
+    peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
+    return elapsed, peak
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9, help="runs of each app (default 9)")
+    args = parser.parse_args()
+
+    from oasys_diversity.demo import build_demo
+
+    folder, db_path = build_demo()
+    home = Path(tempfile.mkdtemp(prefix="oasys-diversity-bench-"))
+    os.environ["OASYS_DIVERSITY_HOME"] = str(home)
+    try:
+        # One untimed run of each warms the file cache and the bytecode cache.
+        run_once(BARE_APP)
+        run_once(OUR_APP, str(db_path))
+        bare: list[tuple[float, int]] = []
+        ours: list[tuple[float, int]] = []
+        for _ in range(args.runs):
+            bare.append(run_once(BARE_APP))
+            ours.append(run_once(OUR_APP, str(db_path)))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+    bare_time = statistics.median(t for t, _ in bare)
+    our_time = statistics.median(t for t, _ in ours)
+    bare_memory = statistics.median(m for _, m in bare)
+    our_memory = statistics.median(m for _, m in ours)
+    print(f"runs: {args.runs} of each, median")
+    print(f"bare Textual app : {bare_time * 1000:7.1f} ms  {bare_memory / 1024:6.1f} MiB")
+    print(f"oasys-diversity  : {our_time * 1000:7.1f} ms  {our_memory / 1024:6.1f} MiB")
+    print(f"time ratio   {our_time / bare_time:.2f}x  (aim <= 1.3x)")
+    print(f"memory ratio {our_memory / bare_memory:.2f}x  (aim <= 1.5x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""How the Cases, Start and Interview screens look at 80x24 (pytest-textual-snapshot).
+
+Regenerate after a deliberate change with `pytest tests/app/test_snapshots.py --snapshot-update`, look
+at the SVGs in `__snapshots__/`, and commit them. They are tied to the pinned Textual version.
+"""
+
+from __future__ import annotations
+
+from oasys_diversity.model import Answer
+
+
+def _seeded(make_app, seed_case):
+    seed_case(
+        reference="X100001",
+        name="Grace Adeyemi-Lewis",
+        answers=[
+            Answer(question_id="person.preferred_name", status="answered", value="Grace"),
+            Answer(question_id="person.area", status="answered", value="Birmingham"),
+            Answer(question_id="faith.religion", status="answered", value="christian"),
+            Answer(question_id="faith.practice_needs", status="declined"),
+        ],
+    )
+    seed_case(
+        reference="X200002",
+        name="Tomasz Wiśniewski",
+        answers=[Answer(question_id="person.preferred_name", status="answered", value="Tomek")],
+    )
+    return make_app()
+
+
+def test_cases_screen(snap_compare, make_app, seed_case):
+    assert snap_compare(_seeded(make_app, seed_case), terminal_size=(80, 24))
+
+
+def test_start_screen(snap_compare, make_app):
+    assert snap_compare(make_app(), press=["ctrl+n"], terminal_size=(80, 24))
+
+
+def test_start_screen_with_messages(snap_compare, make_app):
+    assert snap_compare(make_app(), press=["ctrl+n", "tab", "tab", *"Sam Example", "ctrl+s"], terminal_size=(80, 24))
+
+
+def test_interview_screen_on_a_choice(snap_compare, make_app, seed_case):
+    app = _seeded(make_app, seed_case)
+
+    async def open_question(pilot):
+        app.open_question(1, "faith.religion")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_question)
+
+
+def test_interview_screen_with_guidance(snap_compare, make_app, seed_case):
+    app = _seeded(make_app, seed_case)
+
+    async def open_question(pilot):
+        app.open_question(1, "person.gender")
+        await pilot.pause()
+        await pilot.press("g")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_question)
+
+
+def test_interview_screen_on_an_introduction(snap_compare, make_app, seed_case):
+    app = _seeded(make_app, seed_case)
+
+    async def open_case(pilot):
+        app.open_case(2)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_case)
