@@ -217,7 +217,8 @@ class TypedAnswer(Input):
         placeholder = "YYYY-MM-DD" if question.kind == "date" else "A number"
         if question.kind == "number" and question.min is not None and question.max is not None:
             placeholder = f"A number from {question.min:g} to {question.max:g}"
-        super().__init__(str(value), id=id, placeholder=placeholder)
+        # Not selected on focus: a stray key must not replace an answer already given.
+        super().__init__(str(value), id=id, placeholder=placeholder, select_on_focus=False)
         self.question = question
         self._last = str(value)
 

@@ -43,7 +43,7 @@ class CaseCommands(Provider):
                     PaletteCommand(
                         f"Go to domain: {domain.title}",
                         partial(screen.go_to_domain, domain.id),
-                        "Open this domain at its first question not yet discussed",
+                        "",
                     )
                 )
         if hasattr(screen, "go_to_question"):
@@ -94,15 +94,18 @@ class CaseCommands(Provider):
         return commands
 
     async def discover(self) -> Hits:
-        # The short list shown before anything is typed: the case commands, not every question.
-        for command in self._commands:
-            if command.text.startswith(("Jump to question", "Switch case: ")) and "show all" not in command.text:
-                continue
-            yield DiscoveryHit(command.text, command.run, help=command.help)
+        # Before anything is typed: this case's commands first, then the domains. Questions and other
+        # cases appear once the officer types (there are too many to list).
+        shown = [c for c in self._commands if not c.text.startswith(("Jump to question", "Switch case: "))]
+        shown += [c for c in self._commands if c.text == "Switch case: show all cases"]
+        for command in sorted(shown, key=lambda c: c.text.startswith("Go to domain")):
+            yield DiscoveryHit(command.text, command.run, help=command.help or None)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for command in self._commands:
             score = matcher.match(command.text)
             if score > 0:
-                yield Hit(score, matcher.highlight(command.text), command.run, text=command.text, help=command.help)
+                yield Hit(
+                    score, matcher.highlight(command.text), command.run, text=command.text, help=command.help or None
+                )
