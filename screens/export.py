@@ -44,6 +44,11 @@ class DestinationError(Exception):
     """The chosen destination cannot be used; the message says why in plain words."""
 
 
+def export_today() -> date:
+    """The date in suggested file names (a function so tests can fix it)."""
+    return date.today()
+
+
 def export_folder() -> Path:
     """Where exports go by default: a folder in the officer's Documents, or in their home if there is none."""
     try:
@@ -208,7 +213,7 @@ class ExportScreen(Screen):
             reference=self.reference or f"case-{self.case_id}",
             case_id=self.case_id,
             fmt=fmt,
-            on_day=date.today(),
+            on_day=export_today(),
             for_person=for_person,
             redact=redact,
         )

@@ -188,7 +188,9 @@ class ReviewScreen(Screen):
             if end - start > 1:
                 listing.highlighted = start + 1
                 # Bring the topic's heading to the top too, not just its first question.
-                listing.scroll_to(y=listing._index_to_line.get(start, 0), animate=False, immediate=True)
+                # (Every heading after the first starts with a blank line; skip it.)
+                line = listing._index_to_line.get(start, 0) + (1 if start else 0)
+                listing.scroll_to(y=line, animate=False, immediate=True)
                 return
             target += step
 
