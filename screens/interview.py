@@ -49,6 +49,7 @@ LETTER_ACTIONS = {"review", "plan", "export"}
 # Marking and guidance: a letter when not typing, a ctrl key in a box; the footer shows the one that works now.
 LETTER_ACTIONS |= {"decline", "not_discussed", "toggle_guidance"}
 IN_BOX_ACTIONS = {"decline_in_box", "not_discussed_in_box", "guidance_in_box"}
+MARK_ACTIONS = {"decline", "not_discussed", "decline_in_box", "not_discussed_in_box"}
 
 INTRO_GUIDANCE = (
     "Read the introduction out, or say the same in your own words. Pause for questions. "
@@ -741,6 +742,8 @@ class InterviewScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         typing = self._typing()
+        if action in MARK_ACTIONS and self.steps and self.step.kind != "question":
+            return False  # an introduction or check-in has nothing to mark
         if action in LETTER_ACTIONS and typing:
             return False  # the letters are being typed; hide them from the footer
         if action in IN_BOX_ACTIONS or action == "done_typing":
