@@ -546,12 +546,16 @@ class InterviewScreen(Screen[None]):
         return True
 
     def flush(self) -> bool:
-        """Save everything on screen (the app calls this before switching screens and on quit)."""
-        if self.problem and self.question is not None:
-            self.notify(f"{self.question.label}: {self.problem}", severity="warning")
+        """Save everything on screen (the app calls this before switching screens and on quit).
+
+        False when something could not be saved, including a typed number or date that is not usable yet.
+        """
         saved = self.save_pending()
         if saved and self.steps:
             self._remember_position()
+        if self.problem and self.question is not None:
+            self.notify(f"{self.question.label}: {self.problem}", severity="warning")
+            return False
         return saved
 
     def _remember_position(self) -> None:

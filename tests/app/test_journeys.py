@@ -262,3 +262,19 @@ async def test_a_blank_reference_gets_a_clear_message_and_keeps_what_was_typed(m
         assert start.query_one("#name", Input).value == "Samuel Okafor"
         assert start.query_one("#officer", Input).value == OFFICER
     assert list_cases(open_db(db_path), bank) == []
+
+
+async def test_quitting_with_an_unusable_number_asks_first_instead_of_losing_it(make_app, seed_case):
+    case_id = seed_case()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_question(case_id, "person.age")
+        await pilot.pause()
+        await pilot.press(*"3x", "ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, InterviewScreen)
+        assert app.screen.query_one("#answer", TypedAnswer).value == "3x"
+        await pilot.press("ctrl+q")  # a second time means it
+        await pilot.pause()
+        assert app.return_value == 1
