@@ -14,13 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from oasys_diversity.screens.answers import (
-    AnswerEdited,
-    ChoiceAnswer,
-    NoteEdited,
-    NotesBox,
-    answer_widget,
-)
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -35,6 +28,13 @@ from textual.widgets import Footer, Header, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from oasys_diversity.model import STATUS_LABELS, Answer, AnswerStatus, Domain, Question, QuestionBank
+from oasys_diversity.screens.answers import (
+    AnswerEdited,
+    ChoiceAnswer,
+    NoteEdited,
+    NotesBox,
+    answer_widget,
+)
 
 # How long typing must pause before it is saved (it is also saved on every move and on quitting).
 TYPING_PAUSE_SECONDS = 0.6

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from oasys_diversity.screens.toggles import MarkedCheckbox
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Label, Static
+
+from oasys_diversity.screens.toggles import MarkedCheckbox
 
 PREFERRED_NAME = "person.preferred_name"
 

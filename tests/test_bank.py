@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from oasys_diversity.questions import QUESTIONS_DIR
 
 from oasys_diversity.bank import (
     BANK_FORMAT,
@@ -19,6 +18,7 @@ from oasys_diversity.bank import (
     load_bank,
 )
 from oasys_diversity.model import Condition, QuestionBank
+from oasys_diversity.questions import QUESTIONS_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures" / "banks"
 VALID = FIXTURES / "valid"

@@ -12,9 +12,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from oasys_diversity.questions import QUESTIONS_DIR
 
 from oasys_diversity.model import QUESTION_ID, Answer, Domain, Question, is_snake_case
+from oasys_diversity.questions import QUESTIONS_DIR
 
 YNU = ("yes", "no", "unsure")
 

@@ -7,6 +7,8 @@ import shutil
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+from oasys_diversity.demo import build_demo, demo_files
+from oasys_diversity.model import Answer
 from oasys_diversity.screens.answers import parse_date, parse_number
 from oasys_diversity.screens.cases import matches, shown_name, when_text
 from oasys_diversity.screens.interview import (
@@ -17,9 +19,6 @@ from oasys_diversity.screens.interview import (
     resume_index,
     short_title,
 )
-
-from oasys_diversity.demo import build_demo, demo_files
-from oasys_diversity.model import Answer
 from oasys_diversity.store import get_position, list_cases, load_plan, open_db
 
 

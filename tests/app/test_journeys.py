@@ -6,13 +6,13 @@ Each test checks what is on screen and what the database holds, through a separa
 from __future__ import annotations
 
 from conftest import OFFICER, screen_text
+from textual.widgets import Input, TextArea
+
+from oasys_diversity.model import Answer
 from oasys_diversity.screens.answers import ChoiceAnswer, TypedAnswer
 from oasys_diversity.screens.cases import CasesScreen
 from oasys_diversity.screens.interview import InterviewScreen
 from oasys_diversity.screens.start import StartScreen
-from textual.widgets import Input, TextArea
-
-from oasys_diversity.model import Answer
 from oasys_diversity.store import get_position, list_cases, open_db
 
 

@@ -9,16 +9,16 @@ import sys
 
 import pytest
 from conftest import screen_text
+from textual.widgets import Footer, TextArea
+
+from oasys_diversity import store
+from oasys_diversity.model import Answer
 from oasys_diversity.questions import QUESTIONS_DIR
 from oasys_diversity.screens.cases import CasesScreen
 from oasys_diversity.screens.dialogs import StartupErrorScreen
 from oasys_diversity.screens.help import HelpScreen
 from oasys_diversity.screens.interview import InterviewScreen
 from oasys_diversity.screens.start import StartScreen
-from textual.widgets import Footer, TextArea
-
-from oasys_diversity import store
-from oasys_diversity.model import Answer
 from oasys_diversity.store import StoreError, open_db
 
 
