@@ -161,22 +161,23 @@ class ExportScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="export-heading", markup=False)
-        with Horizontal(id="export-choices"):
-            with RadioSet(id="export-format"):
-                for index, (code, label, _ext) in enumerate(FORMATS):
-                    yield MarkedRadioButton(label, value=index == 0, name=code)
-            with Vertical(id="export-options"):
-                with RadioSet(id="export-audience"):
-                    yield MarkedRadioButton("The case record", value=True, name="record")
-                    yield MarkedRadioButton("The person on probation", name="person")
-                yield MarkedCheckbox("Redact for sharing", id="export-redact")
-                yield Static("Initials for names, no reference, none of their words.", id="export-redact-hint")
-        yield Label("Save to (a file path; ~ is your home folder)", id="export-destination-label")
-        yield Input(id="export-destination")
-        with Horizontal(id="export-actions"):
-            yield Button("Export", id="export-run", variant="primary")
-            yield Static("", id="export-result", markup=False)
+        with Vertical(id="export-form"):
+            yield Static("", id="export-heading", markup=False)
+            with Horizontal(id="export-choices"):
+                with RadioSet(id="export-format"):
+                    for index, (code, label, _ext) in enumerate(FORMATS):
+                        yield MarkedRadioButton(label, value=index == 0, name=code)
+                with Vertical(id="export-options"):
+                    with RadioSet(id="export-audience"):
+                        yield MarkedRadioButton("The case record", value=True, name="record")
+                        yield MarkedRadioButton("The person on probation", name="person")
+                    yield MarkedCheckbox("Redact for sharing", id="export-redact")
+                    yield Static("Initials for names, no reference, none of their words.", id="export-redact-hint")
+            yield Label("Save to (a file path; ~ is your home folder)", id="export-destination-label")
+            yield Input(id="export-destination")
+            with Horizontal(id="export-actions"):
+                yield Button("Export", id="export-run", variant="primary")
+                yield Static("", id="export-result", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -288,10 +289,12 @@ class ExportScreen(Screen):
             return
         folder = request.out.parent
         made_folder = not folder.exists()
+        db, own_connection = None, False
         try:
+            db, own_connection = self._reading_connection()
             folder.mkdir(parents=True, exist_ok=True)
             where = export_case(
-                self.oasys.db,
+                db,
                 self.oasys.bank,
                 self.case_id,
                 fmt=request.fmt,
@@ -307,6 +310,19 @@ class ExportScreen(Screen):
             self.post_message(self.Finished(None, self.describe_failure(problem, ExportError)))
         else:
             self.post_message(self.Finished(where or request.out, None))
+        finally:
+            if own_connection and db is not None:
+                db.close()
+
+    def _reading_connection(self):
+        """The worker's own connection to the case database, so it never shares one with the screens'
+        thread (SQLite connections are not for sharing); the app's own when the file is not known."""
+        from oasys_diversity.store import open_db
+
+        path = getattr(self.oasys, "db_path", None)
+        if path is None:
+            return self.oasys.db, False
+        return open_db(path), True
 
     @staticmethod
     def describe_failure(problem: Exception, export_error: type[Exception]) -> str:

@@ -443,7 +443,8 @@ class PlanScreen(Screen):
             if self.plan is None:
                 self.plan = problem.stored
             self.notify(f"The plan could not be brought up to date: {problem}.", severity="error", timeout=10)
-            self.show_plan(problem_note=f"Showing the last saved plan: {problem}.")
+            shown = "Showing the plan as last saved" if self.plan is not None else "There is no plan to show yet"
+            self.show_plan(problem_note=f"{shown}: {problem}. Nothing has been changed.")
             return
         self.case = case
         self.plan = plan
@@ -674,11 +675,21 @@ class PlanScreen(Screen):
         if not self.unsaved:
             self.notify("Plan saved.", timeout=3)
 
+    def _can_leave(self) -> bool:
+        """Leave only when the plan is saved: an unsaved decision would otherwise be lost."""
+        if self.flush():
+            return True
+        self.notify("The plan is not saved yet, so you are still on it. Press ctrl+s to try again.", severity="error")
+        return False
+
     def action_review(self) -> None:
-        self.oasys.show_review(self.case_id)
+        if self._can_leave():
+            self.oasys.show_review(self.case_id)
 
     def action_export(self) -> None:
-        self.oasys.show_export(self.case_id)
+        if self._can_leave():
+            self.oasys.show_export(self.case_id)
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        if self._can_leave():
+            self.app.pop_screen()

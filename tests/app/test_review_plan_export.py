@@ -6,6 +6,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+
+from oasys_diversity.app import create_app
+from oasys_diversity.model import Answer, Assessment, Case, Objective, Plan
 from oasys_diversity.screens import plan as plan_screen_module
 from oasys_diversity.screens.export import (
     DestinationError,
@@ -22,9 +25,6 @@ from oasys_diversity.screens.plan_dialogs import (
     parse_target_date,
 )
 from oasys_diversity.screens.review import ReviewList, ReviewScreen
-
-from oasys_diversity.app import create_app
-from oasys_diversity.model import Answer, Assessment, Case, Objective, Plan
 from oasys_diversity.store import import_assessment, load_plan, open_db, save_answer, save_plan
 
 OFFICER = "Sam Officer"
@@ -457,6 +457,59 @@ async def test_changing_an_answer_from_review_changes_the_suggested_plan(tmp_pat
         assert isinstance(screen, PlanScreen)
         assert "trauma_informed_referral" not in {o.id for o in screen.plan.objectives}
     assert "trauma_informed_referral" not in {o.id for o in stored_plan(db_path, case_id).objectives}
+
+
+async def test_a_plan_that_cannot_be_saved_stays_on_screen_and_is_saved_later(tmp_path, monkeypatch):
+    import oasys_diversity.store as store
+    from oasys_diversity.store import StoreError
+
+    db_path, case_id = seed(tmp_path)
+    app = create_app(db_path)
+    real_save = store.save_plan
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_plan(pilot, case_id)
+        await move_to(pilot, "objective", "appointments_fit_faith")
+
+        def disk_full(*args, **kwargs):
+            raise StoreError("could not save the plan for case 1: database or disk is full")
+
+        monkeypatch.setattr(store, "save_plan", disk_full)
+        await pilot.press("a")
+        await pilot.pause()
+        assert "NOT SAVED" in str(screen.query_one("#plan-status").render())
+        assert "[ACCEPTED]" in plan_text(screen)  # the decision is still on screen
+        assert screen.flush() is False  # the app asks before leaving, and is told not to
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen  # Esc does not leave an unsaved plan
+        monkeypatch.setattr(store, "save_plan", real_save)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "All changes saved" in str(screen.query_one("#plan-status").render())
+    stored = next(o for o in stored_plan(db_path, case_id).objectives if o.id == "appointments_fit_faith")
+    assert stored.state == "accepted"
+
+
+async def test_broken_rules_give_a_message_not_a_traceback(tmp_path):
+    import shutil
+
+    from oasys_diversity.questions import QUESTIONS_DIR
+
+    questions = tmp_path / "questions"
+    shutil.copytree(QUESTIONS_DIR, questions, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    for rules_file in (questions / "rules").glob("*.toml"):
+        rules_file.write_text("this is [not toml", encoding="utf-8")
+    db_path, case_id = seed(tmp_path)
+    app = create_app(db_path, questions_dir=questions)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_plan(pilot, case_id)
+        status = str(screen.query_one("#plan-status").render())
+        assert "the plan could not be rebuilt" in status
+        assert screen.plan is None
+        await pilot.press("n")  # nothing to add to: the key does nothing rather than fail
+        await pilot.pause()
+        assert app.screen is screen
+    assert stored_plan(db_path, case_id) is None
 
 
 def test_target_dates_are_read_the_way_officers_write_them():
