@@ -4,15 +4,15 @@ privacy check and details, the interview, the review, the plan and an exported s
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input, TextArea
+
+from oasys_diversity.app import create_app
 from oasys_diversity.screens.cases import CasesScreen
 from oasys_diversity.screens.export import ExportScreen
 from oasys_diversity.screens.interview import InterviewScreen
 from oasys_diversity.screens.plan import PlanList, PlanScreen
 from oasys_diversity.screens.review import ReviewList, ReviewScreen
 from oasys_diversity.screens.start import StartScreen
-from textual.widgets import Input, TextArea
-
-from oasys_diversity.app import create_app
 from oasys_diversity.store import load_assessment, load_plan, open_db
 
 # What the officer does at each question on the way through; every other question is passed over

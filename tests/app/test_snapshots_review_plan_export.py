@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from oasys_diversity.screens import export as export_module
-from oasys_diversity.screens import plan as plan_module
 
 from oasys_diversity.app import create_app
 from oasys_diversity.model import Answer, Assessment, Case
+from oasys_diversity.screens import export as export_module
+from oasys_diversity.screens import plan as plan_module
 from oasys_diversity.store import import_assessment, open_db
 
 DAY = date(2025, 3, 1)
