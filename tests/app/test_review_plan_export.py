@@ -672,3 +672,14 @@ def test_resolve_destination(tmp_path):
     )
     with pytest.raises(DestinationError, match="Choose where"):
         resolve_destination("", default_name="a.md", fmt="md")
+
+
+def test_resolve_destination_names_a_folder_that_cannot_be_written(tmp_path, monkeypatch):
+    import os
+
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    # Tests may run as root, who can write anywhere: ask the question the way the screen does, answered "no".
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != folder)
+    with pytest.raises(DestinationError, match="not writable"):
+        resolve_destination(str(folder / "a.md"), default_name="a.md", fmt="md")
