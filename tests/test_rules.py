@@ -12,6 +12,7 @@ from planning_support import assessment, bank, rules
 from oasys_diversity.bank import check_content
 from oasys_diversity.model import Condition
 from oasys_diversity.rules import (
+    OptionalPart,
     RulesError,
     Timescale,
     add_months,
@@ -23,6 +24,7 @@ from oasys_diversity.rules import (
     raised_by_silence,
     requires_answer,
     shipped_rules_dir,
+    text_sources,
 )
 
 GOOD_OBJECTIVE = """
@@ -104,6 +106,67 @@ def test_check_names_the_file_line_and_problem(tmp_path, mutation, expected):
     assert all(":3: " in p for p in problems if "local.toml" in p), problems  # the [[objective]] line
 
 
+OPTIONAL_OBJECTIVE = """
+[[objective]]
+id = "local_booking"
+title = "Interpreter booked as asked"
+when = { question = "language.interpreter_needed", op = "equals", value = "yes" }
+unless = { question = "language.spoken_english", op = "equals", value = "fluent" }
+need_area = "responsivity"
+action = "Book an interpreter{?dialect}{?gender}."
+owner = "probation_practitioner"
+timescale = { days = 7 }
+measure = "Booked."
+
+[objective.optional.dialect]
+text = " who speaks {language.interpreter_dialect}"
+
+[objective.optional.gender]
+when = { question = "language.interpreter_gender", op = "in", value = ["woman", "man"] }
+text = " ({language.interpreter_gender|lower})"
+"""
+
+
+def test_optional_parts_and_unless_are_accepted(tmp_path):
+    assert problems_for(tmp_path, OPTIONAL_OBJECTIVE) == []
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        (("{?gender}.", "{?gender}{?tone}."), "{?tone} names no optional part; add [objective.optional.tone]"),
+        (("{?gender}.", "."), "optional part 'gender' has no {?gender} in action"),
+        (('text = " ({language', 'text = "{?dialect} ({language'), "{?dialect} cannot go inside another part"),
+        (('text = " who speaks', 'text = " who speaks {dialect}'), "optional.dialect: {dialect} is not a placeholder"),
+        (
+            ("{language.interpreter_dialect}", "{language.interpreter_accent}"),
+            "unknown question 'language.interpreter_accent'",
+        ),
+        (
+            ('value = ["woman", "man"]', 'value = ["woman", "male"]'),
+            "unknown code 'male' for language.interpreter_gender",
+        ),
+        (('value = "fluent"', 'value = "native"'), "objective local_booking unless: unknown code 'native'"),
+    ],
+)
+def test_check_names_problems_in_optional_parts_and_unless(tmp_path, mutation, expected):
+    old, new = mutation
+    problems = problems_for(tmp_path, OPTIONAL_OBJECTIVE.replace(old, new))
+    assert any(expected in p for p in problems), problems
+    assert all("local.toml:2: " in p for p in problems), problems  # the [[objective]] line
+
+
+def test_optional_slots_belong_in_objective_actions_only(tmp_path):
+    warning = """
+[[warning]]
+id = "local_warning"
+when = { question = "language.interpreter_needed", op = "equals", value = "yes" }
+text = "Book one{?dialect}."
+"""
+    problems = problems_for(tmp_path, warning)
+    assert any("{?dialect}: optional parts are for objective actions" in p for p in problems), problems
+
+
 def test_check_reports_bad_toml_with_its_line(tmp_path):
     problems = problems_for(tmp_path, '[[objective]]\nid = "x"\ntitle = \n')
     assert len(problems) == 1 and "local.toml:3: bad TOML" in problems[0]
@@ -180,6 +243,53 @@ def test_fill_text_uses_labels_joins_lists_and_lower_cases_on_request():
     assert answer_text("faith.practice_needs", assessment({"faith.practice_needs": []}).answers, bank()) is None
 
 
+def test_optional_parts_appear_only_with_their_answers_and_never_leave_a_gap():
+    parts = {
+        "dialect": OptionalPart(text=" who speaks {language.interpreter_dialect}"),
+        "gender": OptionalPart(
+            when=Condition(question="language.interpreter_gender", op="in", value=["woman", "man"]),
+            text=" ({language.interpreter_gender|lower})",
+        ),
+    }
+    text = "Book an interpreter{?dialect}{?gender}."
+    nothing = assessment({"language.interpreter_needed": "yes"})
+    assert fill_text(text, nothing.answers, bank(), {}, parts) == "Book an interpreter."
+    assert text_sources(text, nothing.answers, bank(), {}, parts) == []
+
+    everything = assessment({"language.interpreter_dialect": "Sylheti", "language.interpreter_gender": "woman"})
+    assert fill_text(text, everything.answers, bank(), {}, parts) == "Book an interpreter who speaks Sylheti (a woman)."
+    assert text_sources(text, everything.answers, bank(), {}, parts) == [
+        "language.interpreter_dialect",
+        "language.interpreter_gender",
+    ]
+
+    # The condition does not hold, or the answer was declined or "nothing to add": the part is left out.
+    other = assessment({"language.interpreter_dialect": "", "language.interpreter_gender": "no_preference"})
+    assert fill_text(text, other.answers, bank(), {}, parts) == "Book an interpreter."
+    declined = assessment({"language.interpreter_dialect": "declined"})
+    assert fill_text(text, declined.answers, bank(), {}, parts) == "Book an interpreter."
+    # A slot with no part cannot be filled honestly (the check refuses such a rule).
+    assert fill_text("Book{?tone}.", nothing.answers, bank(), {}, parts) is None
+
+
+def test_a_quote_that_ends_its_sentence_gets_one_full_stop():
+    who = assessment({"person.appointment_times": "Not on Fridays."})
+    assert (
+        fill_text('You said: "{person.appointment_times}".', who.answers, bank(), {}) == 'You said: "Not on Fridays."'
+    )
+    who = assessment({"person.appointment_times": "Not on Fridays"})
+    assert (
+        fill_text('You said: "{person.appointment_times}".', who.answers, bank(), {}) == 'You said: "Not on Fridays".'
+    )
+
+
+def test_the_rule_set_gives_the_words_no_plan_or_summary_may_use():
+    recorded = assessment({"trauma.experiences": ["bereavement"]}).answers
+    assert "no trauma" in rules().forbidden_phrases(recorded)
+    assert "no issues" in rules().forbidden_phrases(recorded)  # never said where nothing was explored
+    assert "no trauma" not in rules().forbidden_phrases(assessment({}).answers)
+
+
 def test_because_names_only_the_answers_that_made_the_condition_hold():
     condition = Condition.model_validate(
         {
@@ -226,6 +336,8 @@ def test_requires_answer():
 
 def test_timescales_and_month_arithmetic():
     assert Timescale(days=7).after(date(2026, 11, 20)) == date(2026, 11, 27)
+    assert Timescale(days=0).after(date(2026, 11, 20)) == date(2026, 11, 20)
+    assert Timescale(days=0).describe() == "the same day" and Timescale(days=1).describe() == "1 day"
     assert Timescale(months=3).after(date(2026, 11, 30)) == date(2027, 2, 28)
     assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
     assert add_months(date(2026, 11, 23), -12) == date(2025, 11, 23)

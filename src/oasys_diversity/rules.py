@@ -13,7 +13,9 @@ Four kinds of entry, in any `*.toml` file of the rules folder (so a region can a
 
 Conditions are the one declarative language of `model.Condition`: never `eval`. Action text may contain
 `{question.id}` placeholders (optionally `{question.id|lower}`), filled from the person's answers with option
-labels, never with code.
+labels, never with code, and `{?name}` slots for an objective's optional parts: words that appear only when
+their own condition holds (by default, when every placeholder in them has an answer), so nothing is ever
+left as an empty gap.
 """
 
 from __future__ import annotations
@@ -72,6 +74,10 @@ NEED_CATEGORY_LABELS = {
 
 # `{language.interpreter_language}` or `{faith.practice_needs|lower}`. Only these two shapes exist.
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)(?:\|(lower))?\}")
+# `{?dialect}`: the slot for an objective's optional part named `dialect`.
+OPTIONAL_SLOT = re.compile(r"\{\?([a-z][a-z0-9_]*)\}")
+# A quote of the person's words that ends its own sentence ("...on Fridays.") needs no second full stop.
+QUOTE_THEN_STOP = re.compile(r"([.!?])([\"\u201d])\.")
 # Anything else in braces is a mistake worth reporting (a typo'd id, a Jinja habit).
 BRACES = re.compile(r"\{[^{}]*\}")
 
@@ -100,11 +106,12 @@ class RulesError(Exception):
 
 
 class Timescale(BaseModel):
-    """`{ months = 3 }` or `{ days = 7 }`: counted from the date the answers behind it were given."""
+    """`{ months = 3 }` or `{ days = 7 }`: counted from the date the answers behind it were given.
+    `{ days = 0 }` means the same day, for what cannot wait (a safety plan when someone may harm themselves)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    days: int | None = Field(default=None, ge=1, le=366)
+    days: int | None = Field(default=None, ge=0, le=366)
     months: int | None = Field(default=None, ge=1, le=24)
 
     @model_validator(mode="after")
@@ -120,6 +127,8 @@ class Timescale(BaseModel):
         return add_months(start, self.months)
 
     def describe(self) -> str:
+        if self.days == 0:
+            return "the same day"
         if self.days is not None:
             return f"{self.days} day{'s' if self.days != 1 else ''}"
         return f"{self.months} month{'s' if self.months != 1 else ''}"
@@ -158,12 +167,25 @@ class ExtraNeeds(BaseModel):
     needs: list[str]
 
 
+class OptionalPart(BaseModel):
+    """Words for an action's `{?name}` slot. They appear only when `when` holds (no `when`: always) and every
+    placeholder in them has an answer or a default; otherwise the slot is left out, never left as a gap."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    when: Condition | None = None
+    text: str
+
+
 class ObjectiveRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str
     title: str  # a short name for lists and warnings
     when: Condition
+    # The objective is not suggested while this holds, usually because another objective already covers it.
+    # Unlike a `not` inside `when`, it never counts among the answers that caused the objective.
+    unless: Condition | None = None
     need_area: NeedArea
     action: str  # what will happen, in words the person would understand; may hold {placeholders}
     owner: OwnerRole
@@ -175,12 +197,18 @@ class ObjectiveRule(BaseModel):
     tags: list[str] = Field(default_factory=list)  # what guards select on ("paid_work", "interpreter")
     # What to put in a placeholder whose question may be unanswered when the rule fires.
     defaults: dict[str, str] = Field(default_factory=dict)
+    # Words for `{?name}` slots in `action`, each shown only when its answers are there.
+    optional: dict[str, OptionalPart] = Field(default_factory=dict)
     person_view_prompt: str | None = None  # a question the officer can ask to record the person's view
     source_file: str | None = None
     source_line: int | None = None
 
     def placeholders(self) -> list[str]:
         return list(dict.fromkeys(m.group(1) for m in PLACEHOLDER.finditer(self.action)))
+
+    def fires(self, answers: dict[str, Answer]) -> bool:
+        """True when this rule suggests its objective for these answers."""
+        return self.when.evaluate(answers) and not (self.unless is not None and self.unless.evaluate(answers))
 
 
 class MustNot(BaseModel):
@@ -274,6 +302,15 @@ class RuleSet(BaseModel):
 
     def need_ids(self) -> set[str]:
         return {n.id for n in self.needs}
+
+    def forbidden_phrases(self, answers: dict[str, Answer]) -> list[str]:
+        """Words no plan or summary may use for this person (e.g. "no trauma" when trauma is recorded): the
+        `must_not.phrases` of every guard that holds."""
+        found: list[str] = []
+        for guard in self.guards:
+            if guard.must_not is not None and guard.holds(answers):
+                found.extend(p for p in guard.must_not.phrases if p not in found)
+        return found
 
     def person_view_prompt(self, rule_id: str | None) -> str | None:
         """The question an officer can ask to record the person's view of an objective (for screens)."""
@@ -431,7 +468,25 @@ def _internal_problems(ruleset: RuleSet) -> list[str]:
                 problems.append(f"{_where(rule)}: objective {rule.id}: unknown need tag {need!r}")
         if rule.owner == "someone_else" and not (rule.owner_name or "").strip():
             problems.append(f"{_where(rule)}: objective {rule.id}: owner someone_else needs an owner_name")
-        problems.extend(_text_problems(rule, "action", rule.action, rule.when, rule.defaults))
+        problems.extend(_text_problems(rule, "action", rule.action, rule.when, rule.defaults, rule.optional))
+        for name, part in rule.optional.items():
+            if not is_snake_case(name):
+                problems.append(f"{_where(rule)}: objective {rule.id}: optional part {name!r} is not snake_case")
+            if f"{{?{name}}}" not in rule.action:
+                problems.append(
+                    f"{_where(rule)}: objective {rule.id}: optional part {name!r} has no {{?{name}}} in action"
+                )
+            for slot in OPTIONAL_SLOT.findall(part.text):
+                problems.append(
+                    f"{_where(rule)}: objective {rule.id}: optional.{name}: {{?{slot}}} cannot go inside another part"
+                )
+            # Its own placeholders never leave a gap (the part is left out instead), so only stray braces matter.
+            remainder = OPTIONAL_SLOT.sub("", PLACEHOLDER.sub("", part.text))
+            for stray in BRACES.findall(remainder):
+                problems.append(
+                    f"{_where(rule)}: objective {rule.id}: optional.{name}: {stray} is not a placeholder; "
+                    "use {question.id}"
+                )
     for guard in ruleset.guards:
         if guard.must_not is None and not guard.must and guard.note is None:
             problems.append(f"{_where(guard)}: guard {guard.id}: needs must, must_not or note")
@@ -458,11 +513,28 @@ def _internal_problems(ruleset: RuleSet) -> list[str]:
     return problems
 
 
-def _text_problems(item: Any, field: str, text: str, when: Condition | None, defaults: dict[str, str]) -> list[str]:
+def _text_problems(
+    item: Any,
+    field: str,
+    text: str,
+    when: Condition | None,
+    defaults: dict[str, str],
+    parts: dict[str, OptionalPart] | None = None,
+) -> list[str]:
     """A placeholder must name a question, and must be filled whenever the rule fires: either the rule's
-    condition requires that answer, or `defaults` says what to write instead."""
+    condition requires that answer, or `defaults` says what to write instead. A `{?name}` slot must name one of
+    the objective's optional parts (warnings and guard notes have none)."""
     problems: list[str] = []
-    remainder = PLACEHOLDER.sub("", text)
+    for slot in OPTIONAL_SLOT.findall(text):
+        if parts is None:
+            problems.append(
+                f"{_where(item)}: {item.id}: {field}: {{?{slot}}}: optional parts are for objective actions"
+            )
+        elif slot not in parts:
+            problems.append(
+                f"{_where(item)}: {item.id}: {field}: {{?{slot}}} names no optional part; add [objective.optional.{slot}]"
+            )
+    remainder = OPTIONAL_SLOT.sub("", PLACEHOLDER.sub("", text))
     for stray in BRACES.findall(remainder):
         problems.append(f"{_where(item)}: {item.id}: {field}: {stray} is not a placeholder; use {{question.id}}")
     for match in PLACEHOLDER.finditer(text):
@@ -532,9 +604,13 @@ def _bank_problems(ruleset: RuleSet, bank: QuestionBank) -> list[str]:
 
     for rule in ruleset.objectives:
         check_condition(rule, rule.when, f"objective {rule.id}")
+        check_condition(rule, rule.unless, f"objective {rule.id} unless")
         for extra in rule.extra_needs:
             check_condition(rule, extra.when, f"objective {rule.id} extra_needs")
         check_text(rule, rule.action, f"objective {rule.id}")
+        for name, part in rule.optional.items():
+            check_condition(rule, part.when, f"objective {rule.id} optional.{name}")
+            check_text(rule, part.text, f"objective {rule.id} optional.{name}")
     for guard in ruleset.guards:
         check_condition(guard, guard.when, f"guard {guard.id}")
         for item in guard.must:
@@ -605,12 +681,25 @@ def raised_by_silence(condition: Condition | None, answers: dict[str, Answer]) -
     return False
 
 
-def fill_text(text: str, answers: dict[str, Answer], bank: QuestionBank, defaults: dict[str, str]) -> str | None:
-    """Fill `{question.id}` placeholders with the person's answers (option labels for codes).
+def fill_text(
+    text: str,
+    answers: dict[str, Answer],
+    bank: QuestionBank,
+    defaults: dict[str, str],
+    parts: dict[str, OptionalPart] | None = None,
+) -> str | None:
+    """Fill `{question.id}` placeholders with the person's answers (option labels for codes), and each
+    `{?name}` slot with its optional part when that part applies (see `included_parts`), else with nothing.
 
     Returns None when a placeholder has neither an answer nor a default, so the caller can leave the
     objective out instead of printing an empty gap.
     """
+    if OPTIONAL_SLOT.search(text):
+        chosen = included_parts(parts or {}, answers, bank, defaults)
+        missing_part = [name for name in OPTIONAL_SLOT.findall(text) if name not in (parts or {})]
+        if missing_part:
+            return None  # `questions check` rejects a slot with no part
+        text = OPTIONAL_SLOT.sub(lambda m: chosen.get(m.group(1), ""), text)
     missing = False
 
     def replace(match: re.Match[str]) -> str:
@@ -625,7 +714,41 @@ def fill_text(text: str, answers: dict[str, Answer], bank: QuestionBank, default
         return value.lower() if modifier == "lower" else value
 
     filled = PLACEHOLDER.sub(replace, text)
-    return None if missing else filled
+    return None if missing else QUOTE_THEN_STOP.sub(r"\1\2", filled)
+
+
+def included_parts(
+    parts: dict[str, OptionalPart], answers: dict[str, Answer], bank: QuestionBank, defaults: dict[str, str]
+) -> dict[str, str]:
+    """The optional parts that apply, filled: their condition holds and none of their placeholders is empty."""
+    chosen: dict[str, str] = {}
+    for name, part in parts.items():
+        if part.when is not None and not part.when.evaluate(answers):
+            continue
+        filled = fill_text(part.text, answers, bank, defaults)
+        if filled is not None:
+            chosen[name] = filled
+    return chosen
+
+
+def text_sources(
+    text: str,
+    answers: dict[str, Answer],
+    bank: QuestionBank,
+    defaults: dict[str, str],
+    parts: dict[str, OptionalPart] | None = None,
+) -> list[str]:
+    """The answered questions whose answers went into the filled text: its placeholders, and for each optional
+    part that was included, the answers its condition rests on and its own placeholders."""
+    found = [m.group(1) for m in PLACEHOLDER.finditer(text)]
+    chosen = included_parts(parts or {}, answers, bank, defaults)
+    for name in OPTIONAL_SLOT.findall(text):
+        if name in chosen:
+            part = (parts or {})[name]
+            found += because(part.when, answers)
+            found += [m.group(1) for m in PLACEHOLDER.finditer(part.text)]
+    answered = [q for q in found if q in answers and answers[q].status == "answered"]
+    return list(dict.fromkeys(answered))
 
 
 def answer_text(question_id: str, answers: dict[str, Answer], bank: QuestionBank) -> str | None:
