@@ -25,7 +25,7 @@ from planning_support import (
 )
 
 from oasys_diversity.directory import Directory, Organization, Service
-from oasys_diversity.model import Condition
+from oasys_diversity.model import Answer, Condition
 from oasys_diversity.planner import decline_objective, edit_objective, forbidden_phrases
 from oasys_diversity.rules import ObjectiveRule, Timescale
 
@@ -41,6 +41,10 @@ TESTED_GUARDS = {
     "womens_services",
     "young_adult_or_care_experience",
     "unexplored_topics",
+    "self_harm_safety",
+    "recent_harm_safety",
+    "immigration_advice_wanted",
+    "discreet_contact",
 }
 
 
@@ -64,6 +68,14 @@ def test_every_shipped_guard_has_a_test_here():
     assert {g.id for g in rules().guards} == TESTED_GUARDS
     for guard in rules().guards:
         assert guard.explanation.strip() and guard.source, guard.id
+
+
+def test_no_guard_text_says_what_a_guard_forbids():
+    # Guard explanations and notes reach the plan's warnings, and so the exports.
+    phrases = [p for g in rules().guards if g.must_not for p in g.must_not.phrases]
+    for guard in rules().guards:
+        text = f"{guard.explanation} {guard.note or ''}".lower()
+        assert not [p for p in phrases if p in text], guard.id
 
 
 # 1. No right to work, or no recourse to public funds ------------------------------------------
@@ -158,6 +170,24 @@ def test_faith_practice_needs_put_into_the_plan():
     assert arranged.need_area == "responsivity"
 
 
+def test_getting_to_a_place_of_worship_is_a_faith_practice_need():
+    plan = plan_for(
+        assessment(
+            {
+                "faith.religion": "muslim",
+                "faith.practice_needs": ["place_of_worship"],
+                "faith.practice_needs_detail": "Friday prayers, 1pm",
+            }
+        )
+    )
+    arranged = objective(plan, "appointments_fit_faith")
+    assert "(you told us: getting to a place of worship)" in arranged.action
+    assert "time to get to your place of worship and back" in arranged.action
+    assert '"Friday prayers, 1pm"' in arranged.action
+    assert arranged.target_date <= ASSESSED_ON + timedelta(days=28)
+    assert arranged.because == ["faith.practice_needs", "faith.practice_needs_detail"]
+
+
 def test_faith_practice_guard_adds_the_objective_if_the_rules_lose_it():
     ruleset = with_rules(objectives=[r for r in rules().objectives if r.id != "appointments_fit_faith"])
     # Without the rule the guard cannot add it: the plan says the guard's objective is missing.
@@ -195,7 +225,8 @@ def test_recorded_trauma_is_never_denied():
     )
     plan = plan_for(who, ruleset=with_rules(objectives=[*rules().objectives, denial]))
     assert "trauma_screen" not in objective_ids(plan)
-    assert any('plan text may not say "no trauma"' in w for w in plan.warnings)
+    assert any('"Recorded trauma is never denied": its wording is not allowed' in w for w in plan.warnings)
+    assert not any("no trauma" in w.lower() for w in plan.warnings)  # the warning never repeats the words
 
     # The officer's own words are never rewritten, but they are flagged.
     edited = edit_objective(plan, "trauma_informed_supervision", measure="There is no trauma to work on.")
@@ -242,6 +273,19 @@ def test_justice_discrimination_without_a_stated_preference_invites_one():
     assert "officer_preference_recorded" not in objective_ids(plan)
 
 
+def test_justice_discrimination_with_a_concern_to_raise_explains_the_route_once():
+    plan = plan_for(assessment({"discrimination.experiences": ["prison"], "discrimination.raise_concern": "yes"}))
+    ids = objective_ids(plan)
+    assert "concern_raised" in ids and "complaint_route_explained" not in ids
+    assert not any("expects an objective" in w for w in plan.warnings)
+    # If the officer sets it aside, the guard says the complaint route is missing.
+    again = plan_for(
+        assessment({"discrimination.experiences": ["prison"], "discrimination.raise_concern": "yes"}),
+        previous=decline_objective(plan, "concern_raised", "Dealt with in the session"),
+    )
+    assert any('"Discrimination experienced in the justice system" expects it' in w for w in again.warnings)
+
+
 def test_discrimination_only_in_the_community_does_not_trigger_the_justice_guard():
     plan = plan_for(person("bradford_woman_interpreter"))
     assert "discrimination_acknowledged" in objective_ids(plan)
@@ -256,6 +300,21 @@ def test_current_harassment_gets_safety_and_reporting_within_days():
     safety = objective(plan, "harassment_safety_now")
     assert safety.target_date <= ASSESSED_ON + timedelta(days=7)
     assert "third-party reporting centre" in safety.action
+    assert "hate_crime_reporting" in referral_needs(plan)
+
+
+def test_unsure_whether_it_counts_but_wanting_help_gets_the_same_safety_action():
+    plan = plan_for(person("traveller_woman_sheffield"))  # not sure it counts as harassment; help not asked
+    assert "harassment_safety_now" not in objective_ids(plan)
+    asked = person("traveller_woman_sheffield").model_copy(deep=True)
+    asked.answers["discrimination.harassment_help_wanted"] = Answer(
+        question_id="discrimination.harassment_help_wanted", status="answered", value="yes"
+    )
+    plan = plan_for(asked)
+    safety = objective(plan, "harassment_safety_now")
+    assert safety.target_date <= ASSESSED_ON + timedelta(days=7)
+    assert safety.because == ["discrimination.harassment_help_wanted"]
+    assert "You asked for help with this" in safety.action
     assert "hate_crime_reporting" in referral_needs(plan)
 
 
@@ -396,3 +455,131 @@ def test_guards_are_enforced_with_a_directory_that_has_nothing_to_offer():
     assert plan.referrals == []
     assert any("Hate crime reporting" in w for w in plan.warnings)
     assert TODAY == date(2026, 11, 23)
+
+
+# 11. Thoughts of self-harm or suicide -----------------------------------------------------------
+
+
+def test_thoughts_of_self_harm_get_a_safety_plan_the_same_day_and_a_warning():
+    plan = plan_for(person("woman_recent_harm_manchester"))
+    safety = objective(plan, "self_harm_safety_plan")
+    assert safety.target_date == ASSESSED_ON  # the same day, not the next appointment
+    assert safety.need_area == "emotional_wellbeing" and safety.owner == "probation_practitioner"
+    for words in ("safety plan", "GP", "Samaritans", "116 123", "NHS 111"):
+        assert words in safety.action, words
+    assert any(w.startswith("The person has had thoughts of self-harm or suicide") for w in plan.warnings)
+    assert plan.warnings[0].startswith("The person has had thoughts of self-harm")  # first thing the officer reads
+
+
+def test_unsure_about_self_harm_thoughts_is_treated_the_same_and_no_is_not():
+    unsure = plan_for(assessment({"trauma.wellbeing_now": "struggling", "trauma.self_harm_thoughts": "unsure"}))
+    assert "self_harm_safety_plan" in objective_ids(unsure)
+    no = plan_for(assessment({"trauma.wellbeing_now": "struggling", "trauma.self_harm_thoughts": "no"}))
+    assert "self_harm_safety_plan" not in objective_ids(no)
+    assert not any("self-harm" in w for w in no.warnings)
+
+
+def test_the_self_harm_safety_plan_is_never_left_to_drift():
+    slow = [
+        r.model_copy(update={"timescale": Timescale(months=3)}) if r.id == "self_harm_safety_plan" else r
+        for r in rules().objectives
+    ]
+    who = person("woman_recent_harm_manchester")
+    plan = plan_for(who, ruleset=with_rules(objectives=slow))
+    assert objective(plan, "self_harm_safety_plan").target_date == ASSESSED_ON + timedelta(days=1)
+    late = edit_objective(plan_for(who), "self_harm_safety_plan", target_date=date(2026, 12, 20))
+    again = plan_for(who, previous=late)
+    assert any("expects it within 1 day" in w for w in again.warnings)
+
+
+def test_a_declined_self_harm_question_is_respected_with_where_to_get_help():
+    plan = plan_for(assessment({"trauma.wellbeing_now": "very_low", "trauma.self_harm_thoughts": "declined"}))
+    assert "self_harm_safety_plan" not in objective_ids(plan)
+    assert any("chose not to answer the question about thoughts of self-harm" in w for w in plan.warnings)
+
+
+# 12. Recent harm or someone still a danger ------------------------------------------------------
+
+
+def test_recent_harm_gets_safety_planning_within_days_and_the_right_kind_of_support():
+    plan = plan_for(person("woman_recent_harm_manchester"))  # domestic abuse, recent
+    safety = objective(plan, "recent_harm_safety")
+    assert safety.target_date <= ASSESSED_ON + timedelta(days=7)
+    assert safety.because == ["trauma.recent_harm"]
+    # A domestic abuse service, not a hate crime service: Manchester has none listed, so the plan says so.
+    assert "victim_support" not in referral_needs(plan)
+    assert any("Specialist domestic or sexual abuse support" in w and "Manchester" in w for w in plan.warnings)
+    assert any("follow your safeguarding procedures today" in w for w in plan.warnings)
+
+    attacked = plan_for(
+        assessment({"person.area": "Bradford", "trauma.experiences": ["violence_victim"], "trauma.recent_harm": "yes"})
+    )
+    assert "victim_support" in referral_needs(attacked)
+    assert "recent_harm_safety" in objective_ids(attacked)
+
+
+def test_recent_harm_not_sure_is_a_warning_not_an_objective():
+    plan = plan_for(assessment({"trauma.experiences": ["domestic_abuse"], "trauma.recent_harm": "unsure"}))
+    assert "recent_harm_safety" not in objective_ids(plan)
+    assert any("not sure whether they are still at risk" in w for w in plan.warnings)
+
+
+def test_recent_harm_guard_adds_the_objective_if_the_rules_lose_it():
+    narrowed = [
+        r.model_copy(update={"when": Condition(question="person.age", op="gt", value=200)})
+        if r.id == "recent_harm_safety"
+        else r
+        for r in rules().objectives
+    ]
+    plan = plan_for(person("woman_recent_harm_manchester"), ruleset=with_rules(objectives=narrowed))
+    added = objective(plan, "recent_harm_safety")
+    assert added.because == ["trauma.recent_harm"]
+    assert added.target_date <= ASSESSED_ON + timedelta(days=7)
+
+
+# 13. Asked for help finding immigration advice --------------------------------------------------
+
+
+def test_asking_for_immigration_advice_gives_a_dated_regulated_referral():
+    plan = plan_for(person("kurdish_man_leeds_family_unaware"))
+    advice = objective(plan, "immigration_advice")
+    assert advice.target_date <= ASSESSED_ON + timedelta(days=14)
+    assert "Immigration Advice Authority" in advice.action
+    assert "immigration_advice" in referral_needs(plan)
+
+
+def test_immigration_advice_guard_adds_the_objective_if_the_rules_lose_it():
+    narrowed = [
+        r.model_copy(update={"when": Condition(question="person.age", op="gt", value=200)})
+        if r.id == "immigration_advice"
+        else r
+        for r in rules().objectives
+    ]
+    plan = plan_for(person("kurdish_man_leeds_family_unaware"), ruleset=with_rules(objectives=narrowed))
+    added = objective(plan, "immigration_advice")
+    assert added.because == ["immigration.legal_advice_wanted"]
+    assert "You asked for help finding free advice" in added.action
+
+
+# 14. Not everyone knows the person is on probation ----------------------------------------------
+
+
+def test_when_family_or_community_do_not_know_contact_stays_discreet():
+    plan = plan_for(person("kurdish_man_leeds_family_unaware"))
+    discreet = objective(plan, "discreet_contact")
+    assert discreet.target_date <= ASSESSED_ON + timedelta(days=7)
+    assert "will not send letters" in discreet.action and "visit your home" in discreet.action
+    assert any(w.startswith("Not everyone around the person knows they are on probation") for w in plan.warnings)
+
+    nobody = plan_for(assessment({"culture.who_knows": "nobody_knows"}))
+    assert "discreet_contact" in objective_ids(nobody)
+    everyone = plan_for(assessment({"culture.who_knows": "all_know"}))
+    assert "discreet_contact" not in objective_ids(everyone)
+    assert not any("Not everyone around the person" in w for w in everyone.warnings)
+
+
+def test_discreet_contact_set_aside_is_flagged():
+    who = person("kurdish_man_leeds_family_unaware")
+    set_aside = decline_objective(plan_for(who), "discreet_contact", "Agreed by phone instead")
+    again = plan_for(who, previous=set_aside)
+    assert any('"Not everyone knows the person is on probation" expects it' in w for w in again.warnings)

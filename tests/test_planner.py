@@ -8,7 +8,6 @@ import shutil
 from datetime import date, datetime, timedelta
 
 import pytest
-from oasys_diversity.questions import QUESTIONS_DIR
 from planning_support import (
     ASSESSED_ON,
     PEOPLE,
@@ -19,6 +18,7 @@ from planning_support import (
     objective_ids,
     person,
     plan_for,
+    referral_needs,
     rules,
 )
 
@@ -35,24 +35,33 @@ from oasys_diversity.planner import (
     record_agreement,
     set_referral_state,
 )
+from oasys_diversity.questions import QUESTIONS_DIR
 from oasys_diversity.rules import RuleSet
 
 # One fictional case per shipped objective rule: the fewest answers that should raise it.
 RULE_CASES: dict[str, dict] = {
+    "self_harm_safety_plan": {"trauma.wellbeing_now": "very_low", "trauma.self_harm_thoughts": "unsure"},
+    "recent_harm_safety": {"trauma.experiences": ["exploitation"], "trauma.recent_harm": "yes"},
     "interpreter_every_appointment": {"language.interpreter_needed": "yes", "language.interpreter_language": "Polish"},
     "interpreter_check": {"language.interpreter_needed": "unsure"},
+    "family_language_support": {"language.family_languages": "yes"},
     "appointments_fit_faith": {"faith.religion": "sikh", "faith.practice_needs": ["holy_days"]},
+    "appointments_fit_life": {"person.caring_responsibilities": "yes"},
     "faith_diet": {"faith.religion": "jewish", "faith.practice_needs": ["diet"]},
     "community_connection_faith": {"faith.religion": "sikh", "faith.reconnect": "yes"},
     "community_connection_culture": {"culture.reconnect": "yes"},
     "culturally_specific_mentoring": {"person.age": 24, "ethnicity.ons_category": "black_other"},
+    "discreet_contact": {"culture.who_knows": "nobody_knows"},
     "ethnicity_recorded_own_words": {"ethnicity.self_description": "Kurdish, from Iraq"},
+    "explore_heritage": {"ethnicity.heritage_knowledge": "unsure", "ethnicity.explore_heritage": "yes"},
     "immigration_advice": {"immigration.status": "limited_leave"},
     "permitted_activities": {"immigration.right_to_work": "no"},
     "support_without_public_funds": {"immigration.public_funds": "no"},
     "refugee_employment": {"immigration.status": "refugee", "immigration.right_to_work": "yes"},
     "discrimination_acknowledged": {"discrimination.experiences": ["online"]},
     "complaint_route_explained": {"discrimination.experiences": ["probation"]},
+    "concern_raised": {"discrimination.raise_concern": "yes"},
+    "talk_with_someone_else": {"discrimination.talk_preference": "someone_else"},
     "officer_preference_recorded": {"discrimination.officer_preference": "A woman officer, please."},
     "officer_allocation_considered": {"discrimination.experiences": ["courts"]},
     "harassment_safety_now": {"discrimination.current_harassment": "yes"},
@@ -82,8 +91,10 @@ def test_objective_rule_fires_with_its_reasons_and_a_date(rule_id):
     rule = rules().objective_rule(rule_id)
     assert made.state == "suggested" and made.rule_id == rule_id
     assert made.because and set(made.because) <= set(answers)
-    assert made.action and "{" not in made.action
-    assert ASSESSED_ON < made.target_date <= rule.timescale.after(ASSESSED_ON)
+    assert made.action and "{" not in made.action and "  " not in made.action
+    # Never later than the rule allows; never before the answers were given (a safety plan may be the same day).
+    assert ASSESSED_ON <= made.target_date <= rule.timescale.after(ASSESSED_ON)
+    assert made.target_date > ASSESSED_ON or rule.timescale.days == 0
     assert made.owner == rule.owner and made.need_area == rule.need_area
 
 
@@ -100,6 +111,182 @@ def test_objective_rule_stays_quiet_when_its_answers_are_declined(rule_id):
 def test_placeholders_use_option_labels_and_the_persons_words():
     plan = plan_for(assessment({"faith.religion": "muslim", "faith.practice_needs": ["prayer_times", "fasting"]}))
     assert "(you told us: prayer times and fasting periods)" in objective(plan, "appointments_fit_faith").action
+
+
+# --- What the person said shapes the wording (optional parts) ----------------------------------
+
+
+def test_interpreter_details_go_into_the_booking_only_when_given():
+    plain = objective(
+        plan_for(assessment(RULE_CASES["interpreter_every_appointment"])), "interpreter_every_appointment"
+    )
+    assert "(Polish) for every appointment" in plain.action
+    assert "same interpreter each time where they can" in plain.action
+    assert "dialect" not in plain.action and "as you asked" not in plain.action
+
+    detailed = {
+        **RULE_CASES["interpreter_every_appointment"],
+        "language.interpreter_dialect": "Silesian",
+        "language.interpreter_gender": "woman",
+        "language.same_interpreter": "yes",
+        "language.interpreter_other": "In person, please.",
+    }
+    booked = objective(plan_for(assessment(detailed)), "interpreter_every_appointment")
+    assert "(Polish; dialect: Silesian; a woman interpreter, as you asked) for every appointment" in booked.action
+    assert "You asked for the same interpreter each time" in booked.action
+    assert "where they can" not in booked.action  # the general sentence gives way to what they asked
+    assert '("In person, please."), and this will be passed on' in booked.action
+    assert booked.because == [
+        "language.interpreter_needed",
+        "language.interpreter_language",
+        "language.interpreter_dialect",
+        "language.interpreter_gender",
+        "language.same_interpreter",
+        "language.interpreter_other",
+    ]
+
+    no_preference = {**detailed, "language.interpreter_gender": "no_preference", "language.same_interpreter": "no"}
+    booked = objective(plan_for(assessment(no_preference)), "interpreter_every_appointment")
+    assert "as you asked" not in booked.action and "language.interpreter_gender" not in booked.because
+    assert "You said you do not need the same interpreter" in booked.action
+
+    declined = {**RULE_CASES["interpreter_every_appointment"], "language.interpreter_dialect": "declined"}
+    booked = objective(plan_for(assessment(declined)), "interpreter_every_appointment")
+    assert "dialect" not in booked.action and "language.interpreter_dialect" not in booked.because
+
+
+def test_family_language_support_only_when_the_person_wants_family_involved():
+    answers = {"language.family_languages": "yes", "language.family_languages_detail": "My mum, Punjabi"}
+    made = objective(plan_for(assessment(answers)), "family_language_support")
+    assert '(you said: "My mum, Punjabi")' in made.action and "never ask a child to interpret" in made.action
+    assert "interpreting" in referral_needs(plan_for(assessment(answers)))
+    kept_apart = plan_for(assessment({**answers, "culture.family_involvement": "no"}))
+    assert "family_language_support" not in objective_ids(kept_apart)
+
+
+def test_one_objective_about_appointments_carries_faith_times_caring_and_adjustments():
+    life = {
+        "person.appointment_times": "Not before 10am: school run.",
+        "person.caring_responsibilities": "yes",
+        "person.caring_detail": "My two children",
+        "person.additional_needs": "unsure",
+    }
+    plan = plan_for(assessment(life))
+    made = objective(plan, "appointments_fit_life")
+    assert 'You told us these times are hard for you: "Not before 10am: school run."' in made.action
+    assert '"Not before 10am: school run.".' not in made.action  # one full stop, not two
+    assert 'You said: "My two children".' in made.action
+    assert "such as a quiet room" in made.action
+    assert made.because == [
+        "person.appointment_times",
+        "person.caring_responsibilities",
+        "person.additional_needs",
+        "person.caring_detail",
+    ]
+
+    with_faith = plan_for(
+        assessment({**life, "faith.religion": "muslim", "faith.practice_needs": ["place_of_worship"]})
+    )
+    assert "appointments_fit_life" not in objective_ids(with_faith)  # not two objectives about appointments
+    merged = objective(with_faith, "appointments_fit_faith")
+    assert "time to get to your place of worship" in merged.action
+    assert "school run" in merged.action and "the people you look after" in merged.action
+    assert "faith.practice_needs" not in made.because  # standing aside is never a reason
+
+
+def test_appointments_objective_needs_something_said():
+    # "Discussed: nothing to add" (empty text) and "no" are not reasons to arrange anything.
+    plan = plan_for(
+        assessment(
+            {"person.appointment_times": "", "person.caring_responsibilities": "no", "person.additional_needs": "no"}
+        )
+    )
+    assert "appointments_fit_life" not in objective_ids(plan)
+
+
+def test_discreet_contact_carries_how_the_person_wants_to_be_reached():
+    plan = plan_for(person("kurdish_man_leeds_family_unaware"))
+    made = objective(plan, "discreet_contact")
+    assert "my brother opens the post" in made.action
+    assert "unless you have agreed to it first" in made.action
+    assert made.because == ["culture.who_knows", "person.contact_preference"]
+    assert "discreet_contact" not in objective_ids(plan_for(assessment({"culture.who_knows": "all_know"})))
+
+
+def test_heritage_support_replaces_the_general_mentoring_offer():
+    young = {"person.age": 22, "person.area": "Lambeth", "ethnicity.ons_category": "mixed_white_black_african"}
+    assert "culturally_specific_mentoring" in objective_ids(plan_for(assessment(young)))
+    exploring = plan_for(
+        assessment({**young, "ethnicity.heritage_knowledge": "no", "ethnicity.explore_heritage": "yes"})
+    )
+    ids = objective_ids(exploring)
+    assert "explore_heritage" in ids and "culturally_specific_mentoring" not in ids
+    assert {"mentoring", "cultural_community"} <= referral_needs(exploring)
+    assert objective(exploring, "explore_heritage").because == ["ethnicity.explore_heritage"]
+
+
+def test_a_concern_to_raise_is_taken_forward_within_two_weeks_instead_of_a_general_explanation():
+    plan = plan_for(person("kurdish_man_leeds_family_unaware"))
+    ids = objective_ids(plan)
+    assert "concern_raised" in ids and "complaint_route_explained" not in ids
+    made = objective(plan, "concern_raised")
+    assert made.target_date == ASSESSED_ON + timedelta(days=14)
+    assert "Prisons and Probation Ombudsman" in made.action and "their manager will do this" in made.action
+    assert "police, courts or prisons" not in made.action  # he met unfairness at work and in probation only
+    police = plan_for(assessment({"discrimination.experiences": ["police"], "discrimination.raise_concern": "yes"}))
+    assert "police, courts or prisons" in objective(police, "concern_raised").action
+
+
+def test_someone_else_to_talk_to_is_a_mentoring_referral_need():
+    plan = plan_for(person("woman_recent_harm_manchester"))
+    made = objective(plan, "talk_with_someone_else")
+    assert made.because == ["discrimination.talk_preference"]
+    assert any("Mentoring from someone of a similar background" in w for w in plan.warnings)  # none in Manchester
+    assert "discrimination_acknowledged" not in objective_ids(plan)  # nothing asked, nothing assumed
+
+
+def test_immigration_advice_when_the_person_asks_for_it_or_their_status_is_something_else():
+    plan = plan_for(person("kurdish_man_leeds_family_unaware"))
+    made = objective(plan, "immigration_advice")
+    assert "Immigration Advice Authority" in made.action and "OISC" in made.action
+    assert "You asked for help finding free advice" in made.action
+    assert made.because == ["immigration.status", "immigration.legal_advice_wanted"]
+    assert "immigration_advice" in referral_needs(plan)
+    # He may work: nothing about permitted activities only.
+    assert "permitted_activities" not in objective_ids(plan)
+
+    asked_only = plan_for(
+        assessment(
+            {
+                "immigration.status": "settled",
+                "immigration.home_office_matters": "yes",
+                "immigration.legal_representation": "no",
+                "immigration.legal_advice_wanted": "yes",
+            }
+        )
+    )
+    assert objective(asked_only, "immigration_advice").because == ["immigration.legal_advice_wanted"]
+    not_wanted = plan_for(assessment({"immigration.status": "asylum_seeker", "immigration.legal_advice_wanted": "no"}))
+    assert "You asked for help" not in objective(not_wanted, "immigration_advice").action
+    assert any("does not want help finding immigration advice" in w for w in not_wanted.warnings)
+
+
+def test_harassment_help_wanted_or_not_is_said_in_the_objective():
+    wanted = plan_for(
+        assessment({"discrimination.current_harassment": "yes", "discrimination.harassment_help_wanted": "yes"})
+    )
+    assert "You asked for help with this" in objective(wanted, "harassment_safety_now").action
+    not_wanted = plan_for(
+        assessment({"discrimination.current_harassment": "yes", "discrimination.harassment_help_wanted": "no"})
+    )
+    made = objective(not_wanted, "harassment_safety_now")
+    assert "you do not want help to report it at the moment" in made.action
+    assert "You asked for help" not in made.action
+
+
+def test_safety_objectives_head_the_plan():
+    plan = plan_for(person("woman_recent_harm_manchester"))
+    assert objective_ids(plan)[:2] == ["self_harm_safety_plan", "recent_harm_safety"]
 
 
 def test_target_dates_run_from_a_later_answer():

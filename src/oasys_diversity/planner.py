@@ -45,6 +45,7 @@ from oasys_diversity.rules import (
     because,
     fill_text,
     raised_by_silence,
+    text_sources,
 )
 
 PLAN_FORMAT = "oasys-diversity/plan@1"
@@ -97,7 +98,7 @@ def build_plan(
     # 1. What the rules suggest.
     suggestions: dict[str, _Suggestion] = {}
     for rule in rules.objectives:
-        if rule.when.evaluate(answers):
+        if rule.fires(answers):
             made = _suggest(rule, assessment, bank, because(rule.when, answers))
             if made is not None:
                 suggestions[rule.id] = made
@@ -190,10 +191,10 @@ def _suggest(
     rule: ObjectiveRule, assessment: Assessment, bank: QuestionBank, because_ids: list[str]
 ) -> _Suggestion | None:
     answers = assessment.answers
-    action = fill_text(rule.action, answers, bank, rule.defaults)
+    action = fill_text(rule.action, answers, bank, rule.defaults, rule.optional)
     if action is None:
         return None  # `questions check` rejects rules that can leave a placeholder empty
-    filled_from = [q for q in rule.placeholders() if q in answers and answers[q].status == "answered"]
+    filled_from = text_sources(rule.action, answers, bank, rule.defaults, rule.optional)
     because_ids = list(dict.fromkeys(because_ids + filled_from))
     start = _start_date(because_ids, answers, assessment.case.assessed_on)
     objective = Objective(
@@ -274,9 +275,9 @@ def _forbidden(guard: GuardRule, suggestion: _Suggestion, answers: dict[str, Ans
     tags = [t for t in suggestion.rule.tags if t in rule_out.tags]
     if tags:
         return rule_out.reason or f"it is marked {' and '.join(t.replace('_', ' ') for t in tags)}"
-    phrase = _phrase_in(objective, rule_out.phrases)
-    if phrase:
-        return f'plan text may not say "{phrase}"'
+    if _phrase_in(objective, rule_out.phrases):
+        # Never quote the phrase itself: this warning reaches the exports, which must not say it either.
+        return "its wording is not allowed while this guard holds"
     if rule_out.unexplored and suggestion.added_by is None:
         if raised_by_silence(suggestion.rule.when, answers):
             return "it was raised by a topic that was declined or not discussed"
@@ -292,12 +293,9 @@ def _phrase_in(objective: Objective, phrases: list[str]) -> str | None:
 
 def forbidden_phrases(assessment: Assessment, rules: RuleSet) -> list[str]:
     """Words no plan or summary may use for this person (e.g. "no trauma" when trauma is recorded). The
-    exports call this so a summary obeys the same guards as the plan."""
-    found: list[str] = []
-    for guard in rules.guards:
-        if guard.must_not is not None and guard.holds(assessment.answers):
-            found.extend(p for p in guard.must_not.phrases if p not in found)
-    return found
+    summary asks `RuleSet.forbidden_phrases` for the same list, so it obeys the same guards as the plan
+    without importing the planner."""
+    return rules.forbidden_phrases(assessment.answers)
 
 
 def _title(objective: Objective, rules: RuleSet) -> str:
@@ -326,7 +324,7 @@ def _kept_objective_warnings(
             continue
         title = _title(objective, rules)
         rule = rules.objective_rule(objective.rule_id) if objective.rule_id else None
-        if rule is not None and objective.state != "added" and not rule.when.evaluate(answers):
+        if rule is not None and objective.state != "added" and not rule.fires(answers):
             warnings.append(
                 f'"{title}" was kept as you left it, but the answers that suggested it have changed: check it is still right.'
             )
