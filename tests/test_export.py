@@ -34,9 +34,16 @@ from oasys_diversity.export import ExportError, build_summary, render
 from oasys_diversity.export.docx import direction_runs
 from oasys_diversity.export.fonts import FontsMissing, main_fonts
 from oasys_diversity.export.markdown import escape
-from oasys_diversity.export.summary import REMOVED, initials, oasys_box_for
+from oasys_diversity.export.summary import (
+    LEFT_OUT,
+    LEFT_OUT_WARNING,
+    REMOVED,
+    forbidden_phrases,
+    initials,
+    oasys_box_for,
+)
 from oasys_diversity.interchange import parse_assessment
-from oasys_diversity.model import Answer
+from oasys_diversity.model import Answer, Objective
 from oasys_diversity.planner import plan_from_json
 
 FORMATS = ["md", "text", "json", "pdf", "docx"]
@@ -200,6 +207,83 @@ def test_the_persons_version_says_who_does_what_by_when(person_exports):
     ) in md
     assert f"For {PREFERRED}." in md
     assert "You told us you do not agree with this plan." in md
+
+
+# ---------------------------------------------------------------------------------------------
+# The guards' forbidden words: never "no trauma" when trauma is recorded, never "no issues"
+# ---------------------------------------------------------------------------------------------
+
+DENIALS = ["no trauma", "no evidence of trauma", "no issues", "no concerns"]
+
+
+def denying_plan():
+    """The sample plan with officer-written wording that denies the trauma the person told us about."""
+    plan = sample_plan()
+    bereavement = next(o for o in plan.objectives if o.id == "bereavement")
+    bereavement.measure = "No trauma identified beyond the loss. A first conversation has happened."
+    course = next(o for o in plan.objectives if o.id == "course")
+    course.reason = "No concerns raised about the course."
+    plan.objectives.append(
+        Objective(
+            id="own-1",
+            need_area="responsivity",
+            action="There are no issues with faith practice, so nothing to arrange.",
+            owner="probation_practitioner",
+            target_date=date(2026, 4, 1),
+            measure="Checked at review",
+            state="added",
+        )
+    )
+    plan.warnings.append("Reviewed on 3 March: no evidence of trauma.")
+    return plan
+
+
+def flat(fmt: str, content: str | bytes) -> str:
+    return " ".join(as_text(fmt, content).split())
+
+
+@pytest.mark.parametrize(("fmt", "for_person"), [(f, False) for f in FORMATS] + [(f, True) for f in PERSON_FORMATS])
+def test_no_export_denies_recorded_trauma_or_says_no_issues(fmt, for_person):
+    assert "bereavement" in sample_assessment().answers["trauma.experiences"].value
+    built = summary(plan=denying_plan(), for_person=for_person)
+    text = flat(fmt, render(built, fmt))
+    assert not [phrase for phrase in DENIALS if phrase in text.lower()]
+    shown = escape if fmt == "md" else str
+    assert shown(LEFT_OUT) in text
+    assert "A first conversation has happened." in text  # only the sentence that denied it goes
+    if not for_person:
+        assert shown(LEFT_OUT_WARNING) in text  # the officer is told to correct the plan
+
+
+def test_the_cleaned_wording_is_what_the_json_plan_carries():
+    data = json.loads(render(summary(plan=denying_plan()), "json"))
+    plan = plan_from_json(data["plan"])
+    bereavement = next(o for o in plan.objectives if o.id == "bereavement")
+    assert bereavement.measure == f"{LEFT_OUT} A first conversation has happened."
+    assert next(o for o in plan.objectives if o.id == "own-1").action == LEFT_OUT
+
+
+def test_a_plan_without_forbidden_wording_is_left_exactly_as_it_was():
+    built = summary()
+    assert built.plan == sample_plan()
+    assert LEFT_OUT_WARNING not in built.warnings
+
+
+def test_the_persons_own_words_are_quoted_as_given():
+    plan = sample_plan()
+    plan.objectives[0].person_view = "No issues with that, thank you."
+    built = summary(plan=plan)
+    assert built.objectives[0].person_view == "No issues with that, thank you."
+    assert LEFT_OUT_WARNING not in built.warnings
+
+
+def test_a_local_rules_folder_cannot_switch_off_the_shipped_guards_in_an_export(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "local.toml").write_text("[[objective]]\nid = \n", encoding="utf-8")  # broken
+    bank = sample_bank().model_copy(update={"source_dir": str(tmp_path)})
+    assert "no trauma" in forbidden_phrases(sample_assessment(), bank)
+    (tmp_path / "rules" / "local.toml").write_text("", encoding="utf-8")  # empty: no guards of its own
+    assert "no trauma" in forbidden_phrases(sample_assessment(), bank)
 
 
 def test_json_has_no_version_for_the_person():

@@ -225,17 +225,27 @@ def test_recorded_trauma_is_never_denied():
     )
     plan = plan_for(who, ruleset=with_rules(objectives=[*rules().objectives, denial]))
     assert "trauma_screen" not in objective_ids(plan)
-    assert any('"Recorded trauma is never denied": its wording is not allowed' in w for w in plan.warnings)
+    assert any('"Trauma is never denied or assumed away": its wording is not allowed' in w for w in plan.warnings)
     assert not any("no trauma" in w.lower() for w in plan.warnings)  # the warning never repeats the words
 
     # The officer's own words are never rewritten, but they are flagged.
     edited = edit_objective(plan, "trauma_informed_supervision", measure="There is no trauma to work on.")
     again = plan_for(who, previous=edited)
     assert objective(again, "trauma_informed_supervision").measure == "There is no trauma to work on."
-    assert any("Recorded trauma is never denied" in w for w in again.warnings)
+    assert any("Trauma is never denied or assumed away" in w for w in again.warnings)
 
-    # Without any recorded trauma the phrase is not forbidden by this guard.
-    assert "no trauma" not in forbidden_phrases(person("nothing_discussed"), rules())
+    # The person's own view is theirs to give, in their words: it is never flagged.
+    viewed = edit_objective(plan, "trauma_informed_supervision", person_view="No issues with that, it's fine.")
+    again = plan_for(who, previous=viewed)
+    assert not any("conflicts with the guard" in w for w in again.warnings)
+
+
+def test_silence_about_trauma_is_never_written_up_as_no_trauma():
+    # Not asked yet, or chose not to say: the words are forbidden too.
+    assert "no trauma" in forbidden_phrases(person("nothing_discussed"), rules())
+    assert "no trauma" in forbidden_phrases(person("declined_several_topics"), rules())
+    # Discussed, with nothing to add: this guard no longer holds (the wording is the officer's to choose).
+    assert "no trauma" not in forbidden_phrases(assessment({"trauma.experiences": []}), rules())
 
 
 # 5. Wish to reconnect with a faith or cultural community ---------------------------------------

@@ -20,6 +20,7 @@ from oasys_diversity.rules import (
     because,
     check_rules,
     fill_text,
+    find_phrase,
     load_rules,
     raised_by_silence,
     requires_answer,
@@ -272,6 +273,12 @@ def test_optional_parts_appear_only_with_their_answers_and_never_leave_a_gap():
     assert fill_text("Book{?tone}.", nothing.answers, bank(), {}, parts) is None
 
 
+def test_find_phrase_matches_whole_words_in_any_case():
+    assert find_phrase("There is No Trauma here.", ["no trauma"]) == "no trauma"
+    assert find_phrase("Piano issues only.", ["no issues"]) is None
+    assert find_phrase("Nothing to see.", ["no issues", "no trauma"]) is None
+
+
 def test_a_quote_that_ends_its_sentence_gets_one_full_stop():
     who = assessment({"person.appointment_times": "Not on Fridays."})
     assert (
@@ -287,7 +294,7 @@ def test_the_rule_set_gives_the_words_no_plan_or_summary_may_use():
     recorded = assessment({"trauma.experiences": ["bereavement"]}).answers
     assert "no trauma" in rules().forbidden_phrases(recorded)
     assert "no issues" in rules().forbidden_phrases(recorded)  # never said where nothing was explored
-    assert "no trauma" not in rules().forbidden_phrases(assessment({}).answers)
+    assert "no trauma" not in rules().forbidden_phrases(assessment({"trauma.experiences": []}).answers)
 
 
 def test_because_names_only_the_answers_that_made_the_condition_hold():

@@ -44,6 +44,7 @@ from oasys_diversity.rules import (
     RuleSet,
     because,
     fill_text,
+    find_phrase,
     raised_by_silence,
     text_sources,
 )
@@ -287,8 +288,9 @@ def _forbidden(guard: GuardRule, suggestion: _Suggestion, answers: dict[str, Ans
 
 
 def _phrase_in(objective: Objective, phrases: list[str]) -> str | None:
-    text = " ".join(t for t in (objective.action, objective.measure, objective.person_view) if t).lower()
-    return next((p for p in phrases if p.lower() in text), None)
+    """A forbidden phrase in what the plan says. The person's own view is their words, not the record's, and
+    is never checked: "no issues with that" is theirs to say."""
+    return find_phrase(f"{objective.action} {objective.measure}", phrases)
 
 
 def forbidden_phrases(assessment: Assessment, rules: RuleSet) -> list[str]:

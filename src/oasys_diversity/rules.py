@@ -717,6 +717,14 @@ def fill_text(
     return None if missing else QUOTE_THEN_STOP.sub(r"\1\2", filled)
 
 
+def find_phrase(text: str, phrases: list[str]) -> str | None:
+    """The first of `phrases` that `text` uses as words (any case), e.g. "no trauma"; None if none is."""
+    for phrase in phrases:
+        if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE):
+            return phrase
+    return None
+
+
 def included_parts(
     parts: dict[str, OptionalPart], answers: dict[str, Answer], bank: QuestionBank, defaults: dict[str, str]
 ) -> dict[str, str]:

@@ -2,6 +2,10 @@
 
 Redaction happens here, before anything is rendered, so every format is redacted the same way: the
 summary carries redacted copies of the assessment and plan and nothing else from the originals.
+
+The guards' forbidden words are enforced here too, for every format at once: a summary never says "no trauma"
+when trauma is recorded (or was never asked about), nor "no issues" where nothing was explored, even if the
+plan's own wording does. The person's own words are theirs and are quoted as given.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -26,6 +32,18 @@ from oasys_diversity.model import (
     Question,
     QuestionBank,
     ReferralState,
+)
+
+if TYPE_CHECKING:
+    from oasys_diversity.rules import RuleSet
+
+# What replaces a sentence of the plan that a guard does not allow (e.g. one denying trauma the person told us
+# about). Plain words: the person's version shows it too.
+LEFT_OUT = "[Some wording was left out here because it did not match what was recorded.]"
+LEFT_OUT_WARNING = (
+    "Some of the plan's wording was left out of this summary because it did not match what was recorded "
+    "(for example, it denied trauma the person told us about, or said a topic needed nothing when it had not "
+    "been explored). Correct the plan so that it and the summary agree."
 )
 
 # What replaces the person's own words (notes, text answers, their view of the plan) in a redacted summary.
@@ -177,8 +195,11 @@ def build_summary(
     redact: bool = False,
     banner: str | None = None,
     today: date | None = None,
+    rules: RuleSet | None = None,
 ) -> Summary:
-    """Everything any rendering needs, in one place. Pure: no files, no database."""
+    """Everything any rendering needs, in one place. No database; the only files read are the plan rules
+    (for the words no summary may use), and only when `rules` is not given."""
+    plan, _ = without_forbidden_wording(plan, forbidden_phrases(assessment, bank, rules))
     if redact:
         assessment, plan = redact_records(assessment, plan, bank)
     # Answers in the bank's order, so the JSON export reads in the order the questions are asked.
@@ -260,6 +281,84 @@ def build_summary(
         assessment=assessment,
         plan=plan,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Words no summary may use (the guards' `must_not.phrases`)
+# ---------------------------------------------------------------------------------------------
+
+
+def forbidden_phrases(assessment: Assessment, bank: QuestionBank, rules: RuleSet | None = None) -> list[str]:
+    """The phrases the guards forbid for this person, e.g. "no trauma" when trauma is recorded.
+
+    Without `rules`, the rules beside the bank are read, together with the shipped rules: a local rules folder
+    may add guards, but cannot switch off the national ones for an export. The rules module is imported here,
+    not at the top, and the planner never is.
+    """
+    from oasys_diversity.rules import RulesError, load_rules, rules_dir, shipped_rules_dir
+
+    rule_sets = [rules] if rules is not None else []
+    if rules is None:
+        local = rules_dir(Path(bank.source_dir)) if bank.source_dir else shipped_rules_dir()
+        if local.resolve() != shipped_rules_dir().resolve():
+            try:
+                rule_sets.append(load_rules(Path(bank.source_dir)))
+            except RulesError:
+                pass  # a broken local file is reported by `questions check`; the shipped guards still apply
+        rule_sets.append(load_rules(None))
+    found: list[str] = []
+    for rule_set in rule_sets:
+        found.extend(p for p in rule_set.forbidden_phrases(assessment.answers) if p not in found)
+    return found
+
+
+def without_forbidden_wording(plan: Plan, phrases: list[str]) -> tuple[Plan, bool]:
+    """A copy of the plan in which every sentence using one of `phrases` is replaced by LEFT_OUT (with
+    LEFT_OUT_WARNING added for the officer), and whether any was. Only the record's own words are touched
+    (actions, measures, reasons, warnings, directory text); the person's view and their reasons about the plan
+    are quoted as they gave them."""
+    from oasys_diversity.rules import find_phrase
+
+    if not phrases:
+        return plan, False
+    changed = False
+
+    def clean(text: str | None) -> str | None:
+        nonlocal changed
+        if not text or find_phrase(text, phrases) is None:
+            return text
+        changed = True
+        sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+        kept: list[str] = []
+        for sentence in sentences:
+            replacement = LEFT_OUT if find_phrase(sentence, phrases) else sentence
+            if not (replacement == LEFT_OUT and kept and kept[-1] == LEFT_OUT):
+                kept.append(replacement)
+        return " ".join(kept)
+
+    objectives = [
+        o.model_copy(
+            update={
+                "action": clean(o.action),
+                "measure": clean(o.measure),
+                "owner_name": clean(o.owner_name),
+                "reason": clean(o.reason),
+            }
+        )
+        for o in plan.objectives
+    ]
+    referrals = [
+        r.model_copy(
+            update={"reason": clean(r.reason), "how_to_refer": clean(r.how_to_refer), "contact": clean(r.contact)}
+        )
+        for r in plan.referrals
+    ]
+    warnings = [clean(w) or w for w in plan.warnings]
+    if not changed:
+        return plan, False
+    # On the plan itself, so every format carries it, the JSON included.
+    warnings.append(LEFT_OUT_WARNING)
+    return plan.model_copy(update={"objectives": objectives, "referrals": referrals, "warnings": warnings}), True
 
 
 def _domains(assessment: Assessment, bank: QuestionBank) -> list[DomainSummary]:
