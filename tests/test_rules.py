@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from planning_support import assessment, bank, rules
 
-from oasys_diversity.bank import check_content
+from oasys_diversity.bank import check_content, load_bank
 from oasys_diversity.model import Condition
+from oasys_diversity.questions import QUESTIONS_DIR
 from oasys_diversity.rules import (
     OptionalPart,
     RulesError,
@@ -352,3 +353,14 @@ def test_timescales_and_month_arithmetic():
         Timescale(days=3, months=1)
     with pytest.raises(ValueError):
         Timescale()
+
+
+def test_a_bank_folder_without_rules_has_no_rules_and_is_not_misread(tmp_path):
+    # A trainer's bank may hold only domain files; its questions must not be read as rules.
+    bank_folder = tmp_path / "bank"
+    bank_folder.mkdir()
+    for domain_file in QUESTIONS_DIR.glob("*.toml"):
+        shutil.copy(domain_file, bank_folder / domain_file.name)
+    ruleset = load_rules(bank_folder)
+    assert ruleset.objectives == [] and ruleset.guards == []
+    assert check_rules(bank_folder, load_bank(bank_folder)) == []

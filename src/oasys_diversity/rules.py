@@ -339,7 +339,18 @@ def rules_dir(folder: Path | None) -> Path:
     folder = Path(folder)
     if (folder / "rules").is_dir():
         return folder / "rules"
+    # A question bank folder without rules/ has no plan rules: never read its domain files as rules.
+    if any(_is_domain_file(path) for path in folder.glob("*.toml")):
+        return folder / "rules"
     return folder
+
+
+def _is_domain_file(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(line.strip() == "[domain]" for line in text.splitlines())
 
 
 def _table_lines(text: str, name: str) -> list[int]:
