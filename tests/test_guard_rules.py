@@ -516,9 +516,9 @@ def test_recent_harm_gets_safety_planning_within_days_and_the_right_kind_of_supp
     safety = objective(plan, "recent_harm_safety")
     assert safety.target_date <= ASSESSED_ON + timedelta(days=7)
     assert safety.because == ["trauma.recent_harm"]
-    # A domestic abuse service, not a hate crime service: Manchester has none listed, so the plan says so.
+    # A domestic abuse service, not a hate crime service: the national specialist service is offered.
     assert "victim_support" not in referral_needs(plan)
-    assert any("Specialist domestic or sexual abuse support" in w and "Manchester" in w for w in plan.warnings)
+    assert "abuse_support" in referral_needs(plan)
     assert any("follow your safeguarding procedures today" in w for w in plan.warnings)
 
     attacked = plan_for(
