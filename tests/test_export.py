@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_export_samples import (
+from export_samples import (
     GUIDANCE_MARK,
     NAME,
     OFFICER,
@@ -548,7 +548,7 @@ def test_markdown_and_text_never_import_fpdf_docx_or_the_planner():
         """
         import sys
         sys.path.insert(0, {tests!r})
-        from test_export_samples import sample_assessment, sample_bank, sample_plan
+        from export_samples import sample_assessment, sample_bank, sample_plan
         from oasys_diversity.export import build_summary, render
         summary = build_summary(sample_assessment(), sample_plan(), sample_bank())
         for fmt in ("md", "text"):

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_export_samples import as_text, docx_text, pdf_pages, pdf_text
+from export_samples import as_text, docx_text, pdf_pages, pdf_text
 
 from oasys_diversity.bank import load_bank
 from oasys_diversity.cli import main
