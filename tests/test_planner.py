@@ -47,6 +47,7 @@ RULE_CASES: dict[str, dict] = {
     "family_language_support": {"language.family_languages": "yes"},
     "appointments_fit_faith": {"faith.religion": "sikh", "faith.practice_needs": ["holy_days"]},
     "appointments_fit_life": {"person.caring_responsibilities": "yes"},
+    "faith_respected_in_supervision": {"faith.religion": "muslim", "faith.practice_needs": ["same_gender_staff"]},
     "faith_diet": {"faith.religion": "jewish", "faith.practice_needs": ["diet"]},
     "community_connection_faith": {"faith.religion": "sikh", "faith.reconnect": "yes"},
     "community_connection_culture": {"culture.reconnect": "yes"},
@@ -282,6 +283,40 @@ def test_harassment_help_wanted_or_not_is_said_in_the_objective():
     made = objective(not_wanted, "harassment_safety_now")
     assert "you do not want help to report it at the moment" in made.action
     assert "You asked for help" not in made.action
+
+
+# --- Faith, shame, wellbeing, complaints and reading: answers that shape supervision -----------------
+
+
+def test_faith_needs_beyond_times_are_folded_into_the_one_faith_objective():
+    answers = {
+        "faith.religion": "muslim",
+        "faith.practice_needs": ["prayer_times", "quiet_space", "same_gender_staff", "dress"],
+    }
+    plan = plan_for(assessment(answers))
+    ids = objective_ids(plan)
+    assert "appointments_fit_faith" in ids and "faith_respected_in_supervision" not in ids
+    made = objective(plan, "appointments_fit_faith")
+    assert "a quiet, private space and the time to use it" in made.action
+    assert "a search, a drug test or a home visit will be done by staff of the same gender as you" in made.action
+    assert "religious clothing, head covering and symbols of faith will be respected" in made.action
+    assert made.because == ["faith.practice_needs"]
+
+
+def test_faith_needs_without_times_get_their_own_objective_with_only_what_was_said():
+    answers = {
+        "faith.religion": "sikh",
+        "faith.practice_needs": ["dress"],
+        "faith.practice_needs_detail": "I wear a turban and a kara.",
+    }
+    plan = plan_for(assessment(answers))
+    assert "appointments_fit_faith" not in objective_ids(plan)
+    made = objective(plan, "faith_respected_in_supervision")
+    assert "safety clothing at unpaid work" in made.action
+    assert 'You said: "I wear a turban and a kara."' in made.action
+    assert "same gender" not in made.action and "quiet, private space" not in made.action
+    assert made.target_date == ASSESSED_ON + timedelta(days=14)
+    assert made.because == ["faith.practice_needs", "faith.practice_needs_detail"]
 
 
 def test_safety_objectives_head_the_plan():
