@@ -296,6 +296,15 @@ def test_justice_discrimination_with_a_concern_to_raise_explains_the_route_once(
     assert any('"Discrimination experienced in the justice system" expects it' in w for w in again.warnings)
 
 
+def test_justice_discrimination_and_not_knowing_how_to_complain_explains_the_route_once_and_sooner():
+    answers = {"discrimination.experiences": ["courts"], "discrimination.complaint_known": "no"}
+    plan = plan_for(assessment(answers))
+    ids = objective_ids(plan)
+    assert "how_to_complain" in ids and "complaint_route_explained" not in ids
+    assert objective(plan, "how_to_complain").target_date == ASSESSED_ON + timedelta(days=14)
+    assert not any("expects an objective" in w for w in plan.warnings)  # the guard's complaint route is there
+
+
 def test_discrimination_only_in_the_community_does_not_trigger_the_justice_guard():
     plan = plan_for(person("bradford_woman_interpreter"))
     assert "discrimination_acknowledged" in objective_ids(plan)

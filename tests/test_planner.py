@@ -61,6 +61,7 @@ RULE_CASES: dict[str, dict] = {
     "refugee_employment": {"immigration.status": "refugee", "immigration.right_to_work": "yes"},
     "discrimination_acknowledged": {"discrimination.experiences": ["online"]},
     "complaint_route_explained": {"discrimination.experiences": ["probation"]},
+    "how_to_complain": {"discrimination.complaint_known": "no"},
     "concern_raised": {"discrimination.raise_concern": "yes"},
     "talk_with_someone_else": {"discrimination.talk_preference": "someone_else"},
     "officer_preference_recorded": {"discrimination.officer_preference": "A woman officer, please."},
@@ -317,6 +318,26 @@ def test_faith_needs_without_times_get_their_own_objective_with_only_what_was_sa
     assert "same gender" not in made.action and "quiet, private space" not in made.action
     assert made.target_date == ASSESSED_ON + timedelta(days=14)
     assert made.because == ["faith.practice_needs", "faith.practice_needs_detail"]
+
+
+def test_not_knowing_how_to_complain_gets_the_route_explained_within_two_weeks():
+    plan = plan_for(assessment({"discrimination.complaint_known": "unsure"}))
+    made = objective(plan, "how_to_complain")
+    assert made.target_date == ASSESSED_ON + timedelta(days=14)
+    assert "Prisons and Probation Ombudsman" in made.action and "including about them" in made.action
+    assert "police, courts or prisons" not in made.action
+    assert "discrimination_advice" not in referral_needs(plan)  # the officer explains; nothing to refer yet
+
+    police = plan_for(assessment({"discrimination.experiences": ["police"], "discrimination.complaint_known": "no"}))
+    ids = objective_ids(police)
+    assert "how_to_complain" in ids and "complaint_route_explained" not in ids  # one objective, not two
+    assert "police, courts or prisons" in objective(police, "how_to_complain").action
+    assert "discrimination_advice" in referral_needs(police)
+
+    raising = plan_for(assessment({"discrimination.complaint_known": "no", "discrimination.raise_concern": "yes"}))
+    assert "concern_raised" in objective_ids(raising) and "how_to_complain" not in objective_ids(raising)
+    knows = plan_for(assessment({"discrimination.experiences": ["police"], "discrimination.complaint_known": "yes"}))
+    assert "complaint_route_explained" in objective_ids(knows) and "how_to_complain" not in objective_ids(knows)
 
 
 def test_safety_objectives_head_the_plan():
