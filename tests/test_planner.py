@@ -51,6 +51,7 @@ RULE_CASES: dict[str, dict] = {
     "faith_diet": {"faith.religion": "jewish", "faith.practice_needs": ["diet"]},
     "community_connection_faith": {"faith.religion": "sikh", "faith.reconnect": "yes"},
     "community_connection_culture": {"culture.reconnect": "yes"},
+    "shame_and_stigma": {"culture.shame_stigma": "yes"},
     "culturally_specific_mentoring": {"person.age": 24, "ethnicity.ons_category": "black_other"},
     "discreet_contact": {"culture.who_knows": "nobody_knows"},
     "ethnicity_recorded_own_words": {"ethnicity.self_description": "Kurdish, from Iraq"},
@@ -318,6 +319,51 @@ def test_faith_needs_without_times_get_their_own_objective_with_only_what_was_sa
     assert "same gender" not in made.action and "quiet, private space" not in made.action
     assert made.target_date == ASSESSED_ON + timedelta(days=14)
     assert made.because == ["faith.practice_needs", "faith.practice_needs_detail"]
+
+
+def test_shame_is_recognised_and_support_offered_only_if_wanted():
+    answers = {
+        "culture.shame_stigma": "yes",
+        "culture.shame_effect": "I stopped going to the gurdwara.",
+        "culture.family_involvement": "no",
+        "culture.who_knows": "nobody_knows",
+    }
+    plan = plan_for(assessment(answers))
+    made = objective(plan, "shame_and_stigma")
+    assert made.need_area == "relationships"
+    assert '(you said: "I stopped going to the gurdwara.")' in made.action
+    assert "do not want your family involved" in made.action and "mediator" not in made.action
+    assert "Nobody who does not already know you are on probation will be told" in made.action
+    assert "Nothing will be arranged unless you ask for it." in made.action
+    assert made.because == [
+        "culture.shame_stigma",
+        "culture.shame_effect",
+        "culture.family_involvement",
+        "culture.who_knows",
+    ]
+    assert "discreet_contact" in objective_ids(plan)  # the contact arrangements stay their own objective
+
+    open_to_family = objective(plan_for(assessment({"culture.shame_stigma": "yes"})), "shame_and_stigma")
+    assert "an elder or a mediator" in open_to_family.action
+    assert "you said" not in open_to_family.action and "Nobody who does not" not in open_to_family.action
+    for answer in ("no", "unsure", "declined"):
+        assert "shame_and_stigma" not in objective_ids(plan_for(assessment({"culture.shame_stigma": answer})))
+
+
+def test_shame_with_a_wish_to_reconnect_is_one_community_objective_with_support_where_the_area_has_it():
+    answers = {
+        "person.area": "Bradford",
+        "ethnicity.ons_category": "asian_pakistani",
+        "culture.shame_stigma": "yes",
+        "culture.reconnect": "yes",
+    }
+    plan = plan_for(assessment(answers))
+    assert "shame_and_stigma" not in objective_ids(plan)
+    made = objective(plan, "community_connection_culture")
+    assert "brought shame or distance from people around you" in made.action
+    assert "culture.shame_stigma" in made.because
+    south_asian = [r for r in plan.referrals if r.id == "example-south-asian-wellbeing-yorkshire"]
+    assert south_asian and "culturally_specific_mental_health" in south_asian[0].needs
 
 
 def test_not_knowing_how_to_complain_gets_the_route_explained_within_two_weeks():
