@@ -68,6 +68,8 @@ RULE_CASES: dict[str, dict] = {
     "officer_preference_recorded": {"discrimination.officer_preference": "A woman officer, please."},
     "officer_allocation_considered": {"discrimination.experiences": ["courts"]},
     "harassment_safety_now": {"discrimination.current_harassment": "yes"},
+    "wellbeing_support": {"trauma.wellbeing_now": "very_low"},
+    "mental_health_support_restart": {"trauma.mental_health_support": "stopped"},
     "trauma_informed_referral": {"trauma.experiences": ["exploitation"], "trauma.support_wanted": "yes"},
     "trauma_informed_supervision": {"trauma.experiences": ["witnessed_violence"]},
     "trauma_support_information": {"trauma.experiences": ["sexual_harm"], "trauma.support_wanted": "unsure"},
@@ -364,6 +366,69 @@ def test_shame_with_a_wish_to_reconnect_is_one_community_objective_with_support_
     assert "culture.shame_stigma" in made.because
     south_asian = [r for r in plan.referrals if r.id == "example-south-asian-wellbeing-yorkshire"]
     assert south_asian and "culturally_specific_mental_health" in south_asian[0].needs
+
+
+def test_very_low_wellbeing_gets_support_within_two_weeks():
+    answers = {"person.area": "Sheffield", "ethnicity.ons_category": "asian_indian", "trauma.wellbeing_now": "very_low"}
+    plan = plan_for(assessment({**answers, "trauma.self_harm_thoughts": "no", "trauma.mental_health_support": "none"}))
+    made = objective(plan, "wellbeing_support")
+    assert made.target_date == ASSESSED_ON + timedelta(days=14)
+    assert "your GP, a talking therapy service" in made.action
+    assert "stopped" not in made.action and "waiting" not in made.action
+    assert made.because == ["trauma.wellbeing_now"]  # "no" to self-harm thoughts is not a reason, nor is "none"
+    # South Yorkshire has a South Asian wellbeing service; a national talking therapy service is offered too.
+    assert {"example-south-asian-wellbeing-yorkshire", "example-talking-therapies-national"} <= {
+        r.id for r in plan.referrals
+    }
+    elsewhere = plan_for(assessment({"person.area": "Manchester", "trauma.wellbeing_now": "very_low"}))
+    assert [r.id for r in elsewhere.referrals if "mental_health_support" in r.needs] == [
+        "example-talking-therapies-national"
+    ]
+
+
+def test_support_that_stopped_or_has_not_started_is_one_objective_about_getting_support():
+    stopped = plan_for(assessment({"trauma.wellbeing_now": "very_low", "trauma.mental_health_support": "stopped"}))
+    ids = objective_ids(stopped)
+    assert "wellbeing_support" in ids and "mental_health_support_restart" not in ids
+    assert "You had support that stopped" in objective(stopped, "wellbeing_support").action
+
+    doing_ok = plan_for(assessment({"trauma.wellbeing_now": "okay", "trauma.mental_health_support": "stopped"}))
+    restart = objective(doing_ok, "mental_health_support_restart")
+    assert restart.action.startswith("You told us you had help with your mental health or wellbeing that has stopped.")
+    assert "waiting" not in restart.action and "mental_health_support" in referral_needs(doing_ok)
+    assert restart.target_date == ASSESSED_ON + timedelta(days=28)
+
+    waiting = plan_for(assessment({"trauma.mental_health_support": "waiting"}))
+    made = objective(waiting, "mental_health_support_restart")
+    assert made.action.startswith("You told us you are waiting for help") and "  " not in made.action
+    assert "mental_health_support" not in referral_needs(waiting)  # a service is already lined up
+
+    for answer in ("getting_support", "none"):
+        assert "mental_health_support_restart" not in objective_ids(
+            plan_for(assessment({"trauma.mental_health_support": answer}))
+        )
+
+
+def test_thoughts_of_self_harm_fold_the_support_into_the_safety_plan():
+    answers = {
+        "trauma.wellbeing_now": "very_low",
+        "trauma.self_harm_thoughts": "yes",
+        "trauma.mental_health_support": "waiting",
+    }
+    plan = plan_for(assessment(answers))
+    ids = objective_ids(plan)
+    assert "wellbeing_support" not in ids and "mental_health_support_restart" not in ids
+    made = objective(plan, "self_harm_safety_plan")
+    assert "You told us you are waiting for support" in made.action
+    assert "trauma.mental_health_support" in made.because
+
+
+def test_struggling_is_a_warning_not_an_objective():
+    plan = plan_for(assessment({"trauma.wellbeing_now": "struggling", "trauma.self_harm_thoughts": "no"}))
+    assert not [o for o in plan.objectives if o.need_area == "emotional_wellbeing"]
+    assert any(w.startswith("The person said they are struggling") for w in plan.warnings)
+    with_thoughts = plan_for(assessment({"trauma.wellbeing_now": "struggling", "trauma.self_harm_thoughts": "yes"}))
+    assert not any(w.startswith("The person said they are struggling") for w in with_thoughts.warnings)
 
 
 def test_not_knowing_how_to_complain_gets_the_route_explained_within_two_weeks():
