@@ -124,6 +124,23 @@ def test_no_right_to_work_holds_for_an_asylum_seeker_whose_right_to_work_was_not
     assert "immigration_advice" in objective_ids(plan)
 
 
+def test_no_right_to_work_carries_a_wish_for_reading_help_into_permitted_activities():
+    answers = {
+        "immigration.status": "asylum_seeker",
+        "immigration.right_to_work": "no",
+        "language.literacy": "yes",
+        "language.reading_help": ["learning_support"],
+    }
+    plan = plan_for(assessment(answers))
+    assert "reading_writing_support" not in objective_ids(plan)  # a course may be one they cannot take up
+    assert any("Help with reading and writing, if you want it" in w for w in plan.warnings)
+    activities = objective(plan, "permitted_activities")
+    assert "help with your reading and writing" in activities.action
+    assert "language.reading_help" in activities.because
+    assert "literacy_support" in referral_needs(plan)
+    assert "written_information" in objective_ids(plan)  # how information is given is never a course
+
+
 # 2. Interpreter needed -------------------------------------------------------------------------
 
 

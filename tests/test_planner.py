@@ -45,6 +45,8 @@ RULE_CASES: dict[str, dict] = {
     "interpreter_every_appointment": {"language.interpreter_needed": "yes", "language.interpreter_language": "Polish"},
     "interpreter_check": {"language.interpreter_needed": "unsure"},
     "family_language_support": {"language.family_languages": "yes"},
+    "written_information": {"language.literacy": "yes"},
+    "reading_writing_support": {"language.literacy": "unsure", "language.reading_help": ["learning_support"]},
     "appointments_fit_faith": {"faith.religion": "sikh", "faith.practice_needs": ["holy_days"]},
     "appointments_fit_life": {"person.caring_responsibilities": "yes"},
     "faith_respected_in_supervision": {"faith.religion": "muslim", "faith.practice_needs": ["same_gender_staff"]},
@@ -449,6 +451,51 @@ def test_not_knowing_how_to_complain_gets_the_route_explained_within_two_weeks()
     assert "concern_raised" in objective_ids(raising) and "how_to_complain" not in objective_ids(raising)
     knows = plan_for(assessment({"discrimination.experiences": ["police"], "discrimination.complaint_known": "yes"}))
     assert "complaint_route_explained" in objective_ids(knows) and "how_to_complain" not in objective_ids(knows)
+
+
+def test_reading_help_shapes_how_information_is_given():
+    answers = {
+        "language.preferred_language": "Tigrinya",
+        "language.literacy": "yes",
+        "language.reading_help": ["read_aloud", "text_reminders", "translated", "help_with_forms"],
+    }
+    plan = plan_for(assessment(answers))
+    made = objective(plan, "written_information")
+    assert "gone through with you out loud, and" in made.action
+    assert "go through it together" in made.action and "text reminder" in made.action
+    assert "in Tigrinya as well as in English" in made.action and "help you fill in forms" in made.action
+    assert "phone as well as by letter" not in made.action and "large print" not in made.action
+    assert "reading letters in English is hard" not in made.action
+    assert "reading_writing_support" not in objective_ids(plan)  # not asked for: never assumed
+    assert made.because == ["language.literacy", "language.reading_help", "language.preferred_language"]
+
+    unnamed = objective(
+        plan_for(assessment({"language.literacy": "unsure", "language.reading_help": ["translated"]})),
+        "written_information",
+    )
+    assert "in your language as well as in English" in unnamed.action
+
+
+def test_little_written_english_means_letters_and_the_plan_are_explained_out_loud():
+    answers = {"language.written_english": "little_or_none", "language.interpreter_needed": "yes"}
+    made = objective(plan_for(assessment(answers)), "written_information")
+    assert "out loud with an interpreter" in made.action
+    assert "any letter from probation will also be explained to you" in made.action
+    assert made.target_date == ASSESSED_ON + timedelta(days=14)
+
+
+def test_help_to_read_and_write_only_when_the_person_asked_for_it():
+    answers = {"language.literacy": "yes", "language.reading_help": ["learning_support"]}
+    plan = plan_for(assessment(answers))
+    made = objective(plan, "reading_writing_support")
+    assert made.need_area == "education_training_employability" and "at your own pace" in made.action
+    assert [r.id for r in plan.referrals if "literacy_support" in r.needs] == ["example-adult-literacy-national"]
+
+
+def test_official_letters_being_harder_is_a_warning_not_an_objective():
+    plan = plan_for(assessment({"language.written_english": "everyday", "language.literacy": "no"}))
+    assert "written_information" not in objective_ids(plan)
+    assert any("finds official letters harder" in w for w in plan.warnings)
 
 
 def test_safety_objectives_head_the_plan():
