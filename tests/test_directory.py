@@ -9,7 +9,7 @@ import tomllib
 from datetime import date
 
 import pytest
-from planning_support import HSDS, TODAY, assessment, directory, person, plan_for
+from planning_support import HSDS, TODAY, assessment, directory, person, plan_for, rules
 
 from oasys_diversity.cli import main
 from oasys_diversity.directory import (
@@ -73,6 +73,17 @@ def test_shipped_directory_covers_what_the_inspection_named():
     for need in ("interpreting", "immigration_advice", "refugee_mental_health", "hate_crime_reporting", "mentoring"):
         assert has(need), need
     assert any(s.national for s in shipped.services)
+
+
+def test_every_need_a_shipped_rule_asks_for_has_an_example_service():
+    emitted = {need for rule in rules().objectives for need in rule.needs}
+    emitted |= {need for rule in rules().objectives for extra in rule.extra_needs for need in extra.needs}
+    emitted |= {item.need for guard in rules().guards for item in guard.must if item.need}
+    served = {need for entry in directory().services for need in entry.needs}
+    assert emitted - served == set()
+    # Low mood and help with reading can come up anywhere: there is a national example for each.
+    for need in ("mental_health_support", "literacy_support"):
+        assert any(need in s.needs and s.national for s in directory().services), need
 
 
 def test_several_shipped_entries_are_stale_and_shown_not_hidden():

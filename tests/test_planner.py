@@ -498,6 +498,25 @@ def test_official_letters_being_harder_is_a_warning_not_an_objective():
     assert any("finds official letters harder" in w for w in plan.warnings)
 
 
+def test_a_fictional_person_with_shame_low_mood_and_reading_needs_gets_a_plan_without_duplicates():
+    plan = plan_for(person("sikh_man_sheffield_shame_reading"))
+    ids = objective_ids(plan)
+    for expected in (
+        "written_information",
+        "reading_writing_support",
+        "appointments_fit_faith",
+        "shame_and_stigma",
+        "discreet_contact",
+        "how_to_complain",
+        "wellbeing_support",
+    ):
+        assert expected in ids, expected
+    for absent in ("faith_respected_in_supervision", "mental_health_support_restart", "complaint_route_explained"):
+        assert absent not in ids, absent
+    assert "turban" in objective(plan, "appointments_fit_faith").action
+    assert len(ids) == len(set(ids))
+
+
 def test_safety_objectives_head_the_plan():
     plan = plan_for(person("woman_recent_harm_manchester"))
     assert objective_ids(plan)[:2] == ["self_harm_safety_plan", "recent_harm_safety"]
