@@ -1,14 +1,22 @@
 """Start-up benchmark: launch to the first interactive Cases screen, and peak memory, against a bare Textual app.
 
-Each run is a fresh Python process started the same way (headless, 80x24). The time is from starting
-the process to the moment the app is ready for keys — for oasys-diversity, the Cases screen with its
-table filled from a database of several cases — measured by the parent. Peak memory is the child's
-maximum resident set size. The bare app is a Header, a Static and a Footer. Runs alternate between
-the two apps, and the medians are compared.
+Each run is a fresh Python process started the same way (headless, 80x24), timed by the parent from
+starting the process to each line the child prints. Peak memory is the child's maximum resident set
+size. The bare app is a Header, a Static and a Footer; it prints "ready" once its Static is there.
+
+oasys-diversity starts in two steps (see app.py), so two moments are timed, on a database of
+several cases (the demo's):
+
+- interactive: the Cases screen lists the cases and handles keys (the child's own timer, running on
+  the app's event loop, sees the filled table). The progress column may still show "…": the
+  question bank is loading in a background thread, and opening a case before it is in waits for it.
+- counted: the bank has loaded and the progress column is counted.
+
+Runs alternate between the two apps, and the medians are compared.
 
     .venv/bin/python benchmarks/bench_startup.py [--runs 9]
 
-Aim: at most 1.3x the bare app's time and 1.5x its memory.
+Aim: at most 1.3x the bare app's time (to interactive) and 1.5x its memory.
 """
 
 from __future__ import annotations
@@ -49,13 +57,20 @@ import sys
 from oasys_diversity.app import create_app
 
 app = create_app(sys.argv[1])
+interactive = False
 
 def check():
+    global interactive
     from oasys_diversity.screens.cases import CasesScreen
     from textual.widgets import DataTable
     screen = app.screen
-    if isinstance(screen, CasesScreen) and screen.query_one(DataTable).row_count > 0:
-        print("ready", flush=True)
+    if not isinstance(screen, CasesScreen) or screen.query_one(DataTable).row_count == 0:
+        return
+    if not interactive:
+        interactive = True
+        print("interactive", flush=True)
+    if screen.counted:
+        print("counted", flush=True)
         app.exit()
 
 app.call_later(lambda: app.set_interval(0.002, check))
@@ -63,23 +78,24 @@ app.run(headless=True, size=(80, 24))
 """
 
 
-def run_once(code: str, *args: str) -> tuple[float, int]:
-    """(seconds from launch to ready, peak resident memory in KiB) for one child process."""
+def run_once(code: str, *args: str) -> tuple[dict[str, float], int]:
+    """({moment: seconds from launch}, peak resident memory in KiB) for one child process."""
     env = {**os.environ, "TEXTUAL_ANIMATIONS": "none"}
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
     )
     assert child.stdout is not None
-    line = child.stdout.readline()
-    elapsed = time.perf_counter() - started
+    moments: dict[str, float] = {}
+    for line in child.stdout:
+        moments[line.decode().strip()] = time.perf_counter() - started
     _pid, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
-    if line.strip() != b"ready" or child.returncode != 0:
+    if not moments or child.returncode != 0:
         raise SystemExit(f"a benchmark run failed (exit code {child.returncode})")
     # ru_maxrss is KiB on Linux, bytes on macOS.
     peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
-    return elapsed, peak
+    return moments, peak
 
 
 def main() -> int:
@@ -96,8 +112,8 @@ def main() -> int:
         # One untimed run of each warms the file cache and the bytecode cache.
         run_once(BARE_APP)
         run_once(OUR_APP, str(db_path))
-        bare: list[tuple[float, int]] = []
-        ours: list[tuple[float, int]] = []
+        bare: list[tuple[dict[str, float], int]] = []
+        ours: list[tuple[dict[str, float], int]] = []
         for _ in range(args.runs):
             bare.append(run_once(BARE_APP))
             ours.append(run_once(OUR_APP, str(db_path)))
@@ -105,14 +121,18 @@ def main() -> int:
         shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
 
-    bare_time = statistics.median(t for t, _ in bare)
-    our_time = statistics.median(t for t, _ in ours)
-    bare_memory = statistics.median(m for _, m in bare)
-    our_memory = statistics.median(m for _, m in ours)
+    bare_time = statistics.median(moments["ready"] for moments, _ in bare)
+    our_time = statistics.median(moments["interactive"] for moments, _ in ours)
+    our_counted = statistics.median(moments["counted"] for moments, _ in ours)
+    bare_memory = statistics.median(peak for _, peak in bare)
+    our_memory = statistics.median(peak for _, peak in ours)
     print(f"runs: {args.runs} of each, median")
-    print(f"bare Textual app : {bare_time * 1000:7.1f} ms  {bare_memory / 1024:6.1f} MiB")
-    print(f"oasys-diversity  : {our_time * 1000:7.1f} ms  {our_memory / 1024:6.1f} MiB")
-    print(f"time ratio   {our_time / bare_time:.2f}x  (aim <= 1.3x)")
+    print(f"bare Textual app             : {bare_time * 1000:7.1f} ms  {bare_memory / 1024:6.1f} MiB")
+    print(f"oasys-diversity, interactive : {our_time * 1000:7.1f} ms  {our_memory / 1024:6.1f} MiB")
+    print(f"oasys-diversity, counted     : {our_counted * 1000:7.1f} ms")
+    print(
+        f"time ratio   {our_time / bare_time:.2f}x  (aim <= 1.3x)  progress counted at {our_counted / bare_time:.2f}x"
+    )
     print(f"memory ratio {our_memory / bare_memory:.2f}x  (aim <= 1.5x)")
     return 0
 

@@ -2,10 +2,15 @@
 
 Nothing here assumes one database: the list is whatever `app.db` holds (a practice database, the
 demo's throwaway one, or the officer's own).
+
+The cases are listed as soon as the database is open; the progress column shows "…" for the moment
+it takes to load the question bank, because progress is counted over the questions that apply to
+each person, and that needs the bank.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +31,8 @@ COLUMNS = (
     ("plan", "Plan"),
 )
 LEGEND = "✓ answered  ✗ declined  ○ not yet discussed  ·  Plan ✓ = a plan is saved"
+# In the progress column until the question bank has loaded and the counts are known.
+COUNTING = "…"
 
 
 def shown_name(summary: Any) -> str:
@@ -47,7 +54,9 @@ def when_text(moment: datetime, now: datetime | None = None) -> str:
     return f"{local.day} {local:%b %Y}"
 
 
-def progress_cell(summary: Any) -> str:
+def progress_cell(summary: Any, counted: bool = True) -> str:
+    if not counted:
+        return COUNTING
     return f"{summary.answered} / {summary.declined} / {summary.not_discussed}"
 
 
@@ -92,6 +101,9 @@ class CasesScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._summaries: list[Any] = []
+        # False while the list comes from the database alone, before the bank has loaded.
+        self._counted = False
+        self._shown = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,20 +125,50 @@ class CasesScreen(Screen[None]):
         table = self.query_one(DataTable)
         for key, heading in COLUMNS:
             table.add_column(heading, key=key)
-        self.refresh_cases()
         self.query_one(CaseFilter).focus()
+        app: Any = self.app
+        if app.open_database():
+            self.refresh_cases()
+            # Once the cases are on screen, load the bank in the background; the app calls show_counts.
+            self.call_after_refresh(app.start_loading)
+
+    @property
+    def counted(self) -> bool:
+        """True once the progress column is counted (the bank has loaded), rather than showing "…"."""
+        return self._counted
 
     def on_screen_resume(self) -> None:
-        # Back from an interview or a new case: the counts and order have changed.
-        self.refresh_cases()
+        # Back from an interview or a new case: the counts and order have changed. (The first
+        # resume comes with mounting, which has just listed them.)
+        if self._shown:
+            self.refresh_cases()
+        self._shown = True
+
+    def show_counts(self) -> None:
+        """The bank has loaded: list the cases again, with their progress counted."""
+        # After a refresh, not straight away: after a long step the screen can repaint before the
+        # table has widened its columns for the counts, and the table keeps what it painted.
+        self.call_after_refresh(self.refresh_cases)
 
     def refresh_cases(self) -> None:
-        from oasys_diversity.store import StoreError, list_cases
+        from oasys_diversity.store_open import StoreError
 
         app: Any = self.app
+        if app.connection is None:
+            return  # the database could not be opened: the app is showing why
         try:
-            self._summaries = list_cases(app.db, app.bank)
-        except StoreError as error:
+            if app.bank is not None:
+                from oasys_diversity.store import list_cases
+
+                # A read: the plain connection will do, so this does not wait for sqlite-utils.
+                self._summaries = list_cases(app.connection, app.bank)
+                self._counted = True
+            else:
+                from oasys_diversity.store_case_list import case_rows
+
+                self._summaries = case_rows(app.connection)
+                self._counted = False
+        except (StoreError, sqlite3.Error) as error:
             self._summaries = []
             self.notify(f"The case list could not be read: {error}", severity="error", timeout=10)
         self._fill_table()
@@ -143,7 +185,7 @@ class CasesScreen(Screen[None]):
                 shown_name(summary),
                 summary.area or "—",
                 when_text(summary.updated_at),
-                progress_cell(summary),
+                progress_cell(summary, self._counted),
                 "✓" if summary.has_plan else "",
                 key=str(summary.id),
             )

@@ -4,21 +4,34 @@ The app object is what every screen reaches for: `app.db`, `app.bank`, `app.ques
 `app.directory_path`, `app.officer` and `app.banner`, plus the moves between screens (`open_case`,
 `open_question`, `show_review`, `show_plan`, `show_export`). Screens never open files themselves.
 
-Only this module and `screens/` import Textual. The planner, the exports and the demo builder are
-imported when first used, so the Cases screen appears quickly.
+Only this module and `screens/` import Textual. Start-up comes in two steps, so the officer can see
+and use the list of cases sooner: the database is opened with plain sqlite3 and the Cases screen lists
+the cases; once that is on screen, a background thread loads the question bank (pydantic) and imports
+the store and sqlite-utils, while the screen already answers keys. When the bank is in, the progress
+column is counted. Anything that needs the bank first waits for it (`finish_loading`). The planner,
+the exports and the demo builder are imported when first used.
 """
 
 from __future__ import annotations
 
 import shutil
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
+import oasys_diversity.screens
+
+SCREENS_DIR = Path(oasys_diversity.screens.__file__).parent
+
 if TYPE_CHECKING:
+    import sqlite3
+
     import sqlite_utils
     from textual.command import Provider
 
@@ -40,6 +53,10 @@ class OasysApp(App[int]):
     CSS = """
     Screen { background: $background; }
     """
+    # The Cases screen is the app's default screen (below), and Textual reads a default screen's
+    # CSS_PATH only if it is pushed again: its stylesheet is read here, with the app's own, which also
+    # spares re-parsing every stylesheet when the screen appears.
+    CSS_PATH = [SCREENS_DIR / "cases.tcss"]
     COMMANDS = App.COMMANDS | {case_commands}
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", key_display="F1"),
@@ -63,8 +80,13 @@ class OasysApp(App[int]):
         self.directory_path: Path | None = Path(directory_path) if directory_path is not None else None
         # Set when the app runs on the throwaway demo database; the Cases screen says so on screen.
         self.demo_folder: Path | None = demo_folder
-        self.db: sqlite_utils.Database | None = None
+        # The open database, from the first moment: all the Cases screen needs to list the cases.
+        self.connection: sqlite3.Connection | None = None
+        # Set by `finish_loading`; None until then, or when the bank could not be loaded.
         self.bank: QuestionBank | None = None
+        self._db: sqlite_utils.Database | None = None
+        # The background load of the bank: its result, or the BankError that stopped it.
+        self._loading: Future[QuestionBank] | None = None
         # Who is at the keyboard: typed on Start, or taken from the case when one is opened.
         self.officer: str = ""
         # A practice mode sets "PRACTICE"; screens and exports stamp it wherever it is set.
@@ -77,45 +99,123 @@ class OasysApp(App[int]):
     # Start-up: open the database and the bank, or say clearly why not.
     # ------------------------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
-        self.load_data()
+    def get_default_screen(self) -> Screen[Any]:
+        """The Cases screen, at the bottom of the stack: it opens the database as it mounts."""
+        from oasys_diversity.screens.cases import CasesScreen
+
+        return CasesScreen()
+
+    def open_database(self) -> bool:
+        """Open the database (once). False, with an error screen the officer can act on, if it cannot be."""
+        if self.connection is not None:
+            return True
+        from oasys_diversity.store_open import StoreError, open_connection
+
+        try:
+            self.connection = open_connection(self.db_path)
+        except (StoreError, OSError) as error:
+            self._show_startup_error(
+                "The case database could not be opened",
+                f"Database: {self.db_path}\nNothing has been changed. Check the file can be written "
+                "(not read-only, disk not full), then press r to try again.",
+                [str(error)],
+            )
+            return False
+        return True
 
     def load_data(self) -> None:
-        """Open the database and load the bank; show the Cases screen, or an error the officer can act on."""
-        from oasys_diversity.bank import BankError, load_bank
+        """Open the database and load the bank, then list the cases: the error screen's "try again"."""
         from oasys_diversity.screens.cases import CasesScreen
-        from oasys_diversity.store import StoreError, open_db
 
+        if not self.open_database():
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, CasesScreen):
+                screen.refresh_cases()
+                if self.finish_loading():
+                    screen.show_counts()
+
+    @property
+    def db(self) -> sqlite_utils.Database | None:
+        """The open database wrapped for the store's functions (sqlite-utils is imported on first use)."""
+        if self._db is None and self.connection is not None:
+            from oasys_diversity.store_open import as_database
+
+            self._db = as_database(self.connection)
+        return self._db
+
+    class BankLoaded(Message):
+        """The background thread has finished loading the bank (or found it broken)."""
+
+    def start_loading(self) -> None:
+        """Load the bank in a background thread, once; `finish_loading` collects it."""
+        if self._loading is not None:
+            return
+        loading: Future[QuestionBank] = Future()
+        self._loading = loading
+        # Not a daemon: quitting in the first moments waits for it, rather than cutting an import short.
+        threading.Thread(target=self._load_in_background, args=(loading,), name="load-bank").start()
+
+    def _load_in_background(self, loading: Future[QuestionBank]) -> None:
+        """In the thread: no screen work here, and the database connection is left to the app's thread."""
         try:
-            self.bank = load_bank(self.questions_dir)
+            from oasys_diversity.bank import load_bank
+
+            bank = load_bank(self.questions_dir)
+            import oasys_diversity.store  # noqa: F401 - the case list counts with it next
+        except BaseException as error:  # handed to the app's thread, which reports or raises it
+            loading.set_exception(error)
+        else:
+            loading.set_result(bank)
+        try:
+            self.post_message(self.BankLoaded())
+        except RuntimeError:
+            return  # the app has already closed
+        # Imported now, while the officer reads the list, so opening a case does not wait for it.
+        import sqlite_utils  # noqa: F401
+
+    def on_oasys_app_bank_loaded(self, _message: BankLoaded) -> None:
+        from oasys_diversity.screens.cases import CasesScreen
+
+        if self.finish_loading():
+            for screen in self.screen_stack:
+                if isinstance(screen, CasesScreen):
+                    screen.show_counts()
+
+    def finish_loading(self) -> bool:
+        """Wait for the bank (loading it if nothing has started it yet). True when it is loaded.
+
+        Everything that needs the bank calls this first, so nothing depends on when the background
+        load ends. When the bank cannot be loaded, the error screen says why and this returns False;
+        calling it again (the error screen's "try again") loads the bank afresh.
+        """
+        if self.bank is not None:
+            return True
+        if not self.open_database():
+            return False
+        from oasys_diversity.bank import BankError
+
+        self.start_loading()
+        assert self._loading is not None
+        try:
+            bank = self._loading.result()
         except BankError as error:
-            from oasys_diversity.screens.dialogs import StartupErrorScreen
-
-            problems = list(getattr(error, "problems", []) or [])
-            self.push_screen(
-                StartupErrorScreen(
-                    "The question bank could not be loaded",
-                    "Nothing has been changed. Fix the problems below (or run "
-                    "`oasys-diversity questions check`), then press r to try again.",
-                    problems or [str(error)],
-                )
+            self._loading = None
+            self._show_startup_error(
+                "The question bank could not be loaded",
+                "Nothing has been changed. Fix the problems below (or run "
+                "`oasys-diversity questions check`), then press r to try again.",
+                list(error.problems) or [str(error)],
             )
-            return
-        try:
-            self.db = open_db(self.db_path)
-        except (StoreError, OSError) as error:
-            from oasys_diversity.screens.dialogs import StartupErrorScreen
+            return False
+        self.bank = bank
+        return True
 
-            self.push_screen(
-                StartupErrorScreen(
-                    "The case database could not be opened",
-                    f"Database: {self.db_path}\nNothing has been changed. Check the file can be written "
-                    "(not read-only, disk not full), then press r to try again.",
-                    [str(error)],
-                )
-            )
-            return
-        self.push_screen(CasesScreen())
+    def _show_startup_error(self, title: str, advice: str, problems: list[str]) -> None:
+        from oasys_diversity.screens.dialogs import StartupErrorScreen
+
+        if not isinstance(self.screen, StartupErrorScreen):
+            self.push_screen(StartupErrorScreen(title, advice, problems))
 
     # ------------------------------------------------------------------------------------------
     # Moving between screens. The review, plan and export screens are imported when first shown.
@@ -151,6 +251,8 @@ class OasysApp(App[int]):
         self._open_interview(case_id, question_id)
 
     def _open_interview(self, case_id: int, question_id: str | None) -> None:
+        if not self.finish_loading():
+            return
         from oasys_diversity.screens.interview import InterviewScreen
         from oasys_diversity.store import StoreError, get_case
 
@@ -193,6 +295,8 @@ class OasysApp(App[int]):
         self._push_case_screen(ExportScreen(case_id))
 
     def new_case(self) -> None:
+        if not self.finish_loading():
+            return
         from oasys_diversity.screens.start import StartScreen
 
         self._back_to_cases()

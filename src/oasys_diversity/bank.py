@@ -203,6 +203,8 @@ _KEY = re.compile(r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]
 
 def _key_name(raw: str) -> str:
     """A dotted TOML key with quotes and spaces removed: `questions . "show_if"` -> `questions.show_if`."""
+    if '"' not in raw and "'" not in raw:
+        return ".".join("".join(part.split()) for part in raw.split("."))
     parts, current, quote = [], "", None
     for char in raw:
         if quote:
@@ -342,6 +344,8 @@ class _FileMap:
 
 def _multiline_state(line: str, state: str | None) -> str | None:
     """Whether a multi-line string is still open after this line (so headers inside text are not headers)."""
+    if '"""' not in line and "'''" not in line:
+        return state  # only a triple quote opens or closes one: most lines need no character-by-character look
     i = 0
     while i < len(line):
         if state is not None:

@@ -16,9 +16,8 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
 from pydantic import BaseModel, computed_field
 
 from oasys_diversity.model import (
@@ -31,7 +30,12 @@ from oasys_diversity.model import (
     Plan,
     QuestionBank,
 )
+from oasys_diversity.store_case_list import case_rows
 from oasys_diversity.store_open import StoreError, default_db_path, open_db, writing
+
+if TYPE_CHECKING:
+    # Only for type hints: the store's functions use the Database they are given, never the module.
+    import sqlite_utils
 
 __all__ = [
     "CaseSummary",
@@ -53,9 +57,6 @@ __all__ = [
     "update_case",
 ]
 
-# The questions whose answers the case list shows.
-PREFERRED_NAME = "person.preferred_name"
-AREA = "person.area"
 CASE_FIELDS = ("reference", "name", "officer", "assessed_on")
 
 
@@ -491,33 +492,6 @@ def _scrub(db: sqlite_utils.Database, case_id: int) -> None:
 # The case list
 # ---------------------------------------------------------------------------------------------
 
-# One query for every case: counts by SQL aggregation over the answers' (case, question, status)
-# index, never one query per case.
-_SUMMARY_SQL = """
-SELECT
-    cases.id, cases.reference, cases.name, cases.officer, cases.updated_at, cases.position,
-    coalesce(sum(answers.status = 'answered'), 0),
-    coalesce(sum(answers.status = 'declined'), 0),
-    coalesce(sum(answers.status = 'not_discussed'), 0),
-    count(answers.status),
-    (SELECT value FROM answers AS named
-        WHERE named.case_id = cases.id AND named.question_id = :preferred_name AND named.status = 'answered'),
-    (SELECT value FROM answers AS area
-        WHERE area.case_id = cases.id AND area.question_id = :area AND area.status = 'answered'),
-    EXISTS (SELECT 1 FROM plans WHERE plans.case_id = cases.id)
-FROM cases
-LEFT JOIN answers ON answers.case_id = cases.id
-GROUP BY cases.id
-ORDER BY cases.updated_at DESC, cases.id DESC
-"""
-
-
-def _text_answer(value_json: str | None) -> str | None:
-    value = _from_json(value_json)
-    if value is None or value == "" or value == []:
-        return None
-    return value if isinstance(value, str) else str(value)
-
 
 def _deciding_questions(bank: QuestionBank) -> dict[str, bool]:
     """Questions that `show_if` conditions read, and whether any reads the value (not just the status)."""
@@ -536,7 +510,9 @@ def _deciding_questions(bank: QuestionBank) -> dict[str, bool]:
     return found
 
 
-def _count_visible(db: sqlite_utils.Database, bank: QuestionBank) -> dict[int, tuple[int, int, int, int]]:
+def _count_visible(
+    db: sqlite_utils.Database | sqlite3.Connection, bank: QuestionBank
+) -> dict[int, tuple[int, int, int, int]]:
     """(answered, declined, not_discussed, total) per case over the questions visible for its answers.
 
     Two queries for all cases: the answers `show_if` conditions read, and each case's question
@@ -583,37 +559,38 @@ def _count_visible(db: sqlite_utils.Database, bank: QuestionBank) -> dict[int, t
     return counts
 
 
-def list_cases(db: sqlite_utils.Database, bank: QuestionBank | None = None) -> list[CaseSummary]:
+def list_cases(db: sqlite_utils.Database | sqlite3.Connection, bank: QuestionBank | None = None) -> list[CaseSummary]:
     """Every case, most recently updated first.
 
     With a bank, counts are over the questions visible for the case's answers (a question with
-    no answer is not yet discussed); without one, over the answers stored.
+    no answer is not yet discussed); without one, over the answers stored. It only reads, so a
+    plain connection from `open_connection` will do as well as a `Database`.
     """
-    rows = db.execute(_SUMMARY_SQL, {"preferred_name": PREFERRED_NAME, "area": AREA}).fetchall()
+    rows = case_rows(db)
     visible_counts = _count_visible(db, bank) if bank is not None else {}
     nothing_yet = len(bank.visible_questions({})) if bank is not None else 0
     summaries: list[CaseSummary] = []
     for row in rows:
-        case_id = row[0]
         if bank is not None:
-            answered, declined, not_discussed, total = visible_counts.get(case_id, (0, 0, nothing_yet, nothing_yet))
+            answered, declined, not_discussed, total = visible_counts.get(row.id, (0, 0, nothing_yet, nothing_yet))
         else:
-            answered, declined, not_discussed, total = row[6], row[7], row[8], row[9]
+            answered, declined = row.stored_answered, row.stored_declined
+            not_discussed, total = row.stored_not_discussed, row.stored_total
         summaries.append(
             CaseSummary(
-                id=case_id,
-                reference=row[1],
-                name=row[2],
-                officer=row[3],
-                updated_at=datetime.fromisoformat(row[4]),
-                position=row[5],
+                id=row.id,
+                reference=row.reference,
+                name=row.name,
+                officer=row.officer,
+                updated_at=row.updated_at,
+                position=row.position,
                 answered=answered,
                 declined=declined,
                 not_discussed=not_discussed,
                 total=total,
-                preferred_name=_text_answer(row[10]),
-                area=_text_answer(row[11]),
-                has_plan=bool(row[12]),
+                preferred_name=row.preferred_name,
+                area=row.area,
+                has_plan=row.has_plan,
             )
         )
     return summaries

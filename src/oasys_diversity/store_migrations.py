@@ -1,21 +1,78 @@
-"""The answer store's schema, as named, ordered migrations (sqlite-utils' own `Migrations`).
+"""The answer store's schema, as named, ordered migrations (run by sqlite-utils' own `Migrations`).
 
 A migration is never edited once released: a schema change is a new function added at the end.
 Each migration records the schema version it brings the database to in `meta`, so an older copy
 of the app can tell that a database was made by a newer one and leave it alone.
+
+sqlite-utils takes a noticeable share of the app's start-up to import, and an up-to-date database
+needs no migration: `pending` reads what is applied with plain sqlite3, and sqlite-utils is
+imported only when a migration has to run (or for `sqlite-utils migrate cases.db <this file>`).
 """
 
 from __future__ import annotations
 
-import sqlite_utils
-from sqlite_utils import Migrations
+import sqlite3
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # The migration set's name: the `_sqlite_migrations.migration_set` every row of ours carries.
 MIGRATION_SET = "oasys-diversity"
 # `meta.app` holds this: how we tell our database from any other SQLite file.
 APP_MARKER = "oasys-diversity"
+# sqlite-utils' record of the migrations applied to a database.
+MIGRATIONS_TABLE = "_sqlite_migrations"
 
-migrations = Migrations(MIGRATION_SET)
+Migration = Callable[["sqlite_utils.Database"], None]
+
+
+class LazyMigrations:
+    """sqlite-utils' `Migrations`, registered the same way but built (and sqlite-utils imported) on first use.
+
+    It offers `name`, `pending`, `applied` and `apply` like the real set, so `sqlite-utils migrate`
+    can run this file too.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._registered: list[tuple[str, Migration, bool]] = []
+        self._built: Any = None
+
+    def __call__(self, *, name: str | None = None, transactional: bool = True) -> Callable[[Migration], Migration]:
+        def register(function: Migration) -> Migration:
+            self._registered.append((name or function.__name__, function, transactional))
+            return function
+
+        return register
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every migration's name, in the order they run."""
+        return tuple(name for name, _, _ in self._registered)
+
+    def _real(self) -> Any:
+        if self._built is None:
+            from sqlite_utils import Migrations
+
+            built = Migrations(self.name)
+            for name, function, transactional in self._registered:
+                built(name=name, transactional=transactional)(function)
+            self._built = built
+        return self._built
+
+    def pending(self, db: sqlite_utils.Database) -> list[Any]:
+        return self._real().pending(db)
+
+    def applied(self, db: sqlite_utils.Database) -> list[Any]:
+        return self._real().applied(db)
+
+    def apply(self, db: sqlite_utils.Database, *, stop_before: str | Iterable[str] | None = None) -> None:
+        self._real().apply(db, stop_before=stop_before)
+
+
+migrations = LazyMigrations(MIGRATION_SET)
 
 
 def _set_schema_version(db: sqlite_utils.Database, version: int) -> None:
@@ -120,9 +177,18 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
     _set_schema_version(db, 1)
 
 
-# Every migration this code knows, in order (all of them are pending on an empty database), and
-# the schema version they bring a database to.
-KNOWN_MIGRATIONS: tuple[str, ...] = tuple(
-    m.name for m in migrations.pending(sqlite_utils.Database(memory=True, execute_plugins=False))
-)
+# Every migration this code knows, in order, and the schema version they bring a database to.
+KNOWN_MIGRATIONS: tuple[str, ...] = migrations.names
 SCHEMA_VERSION = len(KNOWN_MIGRATIONS)
+
+
+def pending(conn: sqlite3.Connection) -> list[str]:
+    """The known migrations not yet applied to this database, in order. Reads only, with plain sqlite3."""
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [MIGRATIONS_TABLE]
+    ).fetchone()
+    applied: set[str] = set()
+    if has_table:
+        rows = conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", [MIGRATION_SET])
+        applied = {name for (name,) in rows}
+    return [name for name in KNOWN_MIGRATIONS if name not in applied]

@@ -4,6 +4,10 @@ Everything that touches SQLite goes through `open_db`, so an encrypting driver c
 here later without changing any caller. A file is checked read-only before anything is written:
 a file that is not SQLite, an SQLite file that is not ours, a damaged file, or one made by a newer
 version of the app is refused with a one-line `StoreError` and left exactly as it was.
+
+`open_connection` does all of that with plain sqlite3 and `open_db` wraps the result in a
+`sqlite_utils.Database`. The app's first screen reads through the plain connection, so start-up does
+not wait for sqlite-utils to import; it is imported here only when a migration has to run.
 """
 
 from __future__ import annotations
@@ -12,13 +16,24 @@ import logging
 import os
 import sqlite3
 import stat
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+from oasys_diversity.store_migrations import (
+    APP_MARKER,
+    KNOWN_MIGRATIONS,
+    MIGRATION_SET,
+    MIGRATIONS_TABLE,
+    SCHEMA_VERSION,
+    migrations,
+    pending,
+)
 
-from oasys_diversity.store_migrations import APP_MARKER, KNOWN_MIGRATIONS, MIGRATION_SET, SCHEMA_VERSION, migrations
+if TYPE_CHECKING:
+    import sqlite_utils
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +99,9 @@ def check_schema(conn: sqlite3.Connection, path: Path) -> None:
     except ValueError:
         raise StoreError(f"{path} has an unreadable schema version; refusing to open it") from None
     unknown: list[str] = []
-    if "_sqlite_migrations" in tables:
+    if MIGRATIONS_TABLE in tables:
         applied = conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+            f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", [MIGRATION_SET]
         ).fetchall()
         unknown = [name for (name,) in applied if name not in KNOWN_MIGRATIONS]
     if version > SCHEMA_VERSION or unknown:
@@ -174,28 +189,60 @@ def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise
 
 
-def _configure(db: sqlite_utils.Database, path: Path) -> None:
-    db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+def _journal_mode(conn: sqlite3.Connection) -> str:
+    return conn.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch to write-ahead logging unless the file already uses it.
+
+    The switch needs the file to itself for a moment, and SQLite refuses at once (without waiting
+    for the busy timeout) while another process is setting up the same new file; so wait and retry,
+    as the busy timeout would. Nothing has been written yet, so no transaction is open, as the switch requires.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while _journal_mode(conn) != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode = wal")
+            return  # switched, or the file system cannot: the caller checks which
+        except sqlite3.OperationalError as error:
+            if not _error_name(error).startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _configure(conn: sqlite3.Connection, path: Path) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
     # Never run functions or virtual tables named in the schema of a file someone handed us.
-    db.execute("PRAGMA trusted_schema = OFF")
-    db.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA trusted_schema = OFF")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # As sqlite_utils.Database sets it, so the connection behaves the same before and after it is wrapped.
+    conn.execute("PRAGMA recursive_triggers = ON")
     # Deleted answers are overwritten, and temporary sorts never land in /tmp.
-    db.execute("PRAGMA secure_delete = ON")
-    db.execute("PRAGMA temp_store = MEMORY")
-    db.enable_wal()
-    if db.journal_mode != "wal":
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    _use_wal(conn)
+    if _journal_mode(conn) != "wal":
         raise StoreError(f"{path} cannot use write-ahead logging on this file system; refusing to open it")
     # FULL: in WAL mode every commit is synced to disk before save_answer returns.
-    db.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA synchronous = FULL")
 
 
-def _migrate(db: sqlite_utils.Database, path: Path) -> None:
-    if not migrations.pending(db):
+def as_database(conn: sqlite3.Connection) -> sqlite_utils.Database:
+    """A connection from `open_connection`, wrapped for the store's functions (imports sqlite-utils)."""
+    import sqlite_utils
+
+    return sqlite_utils.Database(conn)
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    if not pending(conn):
         return
+    db = as_database(conn)
     with writing(db):
         # Another process may have set the file up while we waited for the lock.
-        check_schema(db.conn, path)
-        names = [m.name for m in migrations.pending(db)]
+        check_schema(conn, path)
+        names = pending(conn)
         migrations.apply(db)
     log.info("applied schema migrations %s to %s", ", ".join(names), path)
 
@@ -205,6 +252,14 @@ def open_db(path: str | os.PathLike[str]) -> sqlite_utils.Database:
 
     Refuses, without modifying it, a file that is not SQLite, is damaged (quick_check), is not an
     oasys-diversity database, was made by a newer version, or is read-only.
+    """
+    return as_database(open_connection(path))
+
+
+def open_connection(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """`open_db`'s checked, configured and migrated connection, without the sqlite-utils wrapper.
+
+    For reading at start-up (the case list); wrap it with `sqlite_utils.Database(conn)` to write.
     """
     path = Path(path).expanduser()
     if path.is_dir():
@@ -225,15 +280,14 @@ def open_db(path: str | os.PathLike[str]) -> sqlite_utils.Database:
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
         except sqlite3.Error as error:
             raise StoreError(f"cannot open {path}: {_reason(error)}") from None
-        db = sqlite_utils.Database(conn)
         try:
-            _configure(db, path)
-            _migrate(db, path)
+            _configure(conn, path)
+            _migrate(conn, path)
         except StoreError:
-            db.close()
+            conn.close()
             raise
         except sqlite3.Error as error:
-            db.close()
+            conn.close()
             raise StoreError(f"cannot set up {path}: {_reason(error)}") from None
     _make_owner_only(path)
-    return db
+    return conn
