@@ -3,6 +3,12 @@
 Every widget reports edits with `AnswerEdited` (the value, or a problem to show) or `NoteEdited`;
 the interview screen decides what to save. Choices show their state as a mark — (●) chosen, [✓]
 ticked — never by colour alone.
+
+The screen keeps these widgets and shows the next question in them (`show`) rather than building new
+ones, so moving on is quick. When it moves on it takes what a box holds directly (`take_edit`) instead of
+waiting for its messages; each box numbers its reports with a `generation` that changes whenever that
+happens, so a message still on its way from before is recognised as stale and cannot overwrite what was
+taken, or land on the next question.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, OptionList, TextArea
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from oasys_diversity.model import Answer, Question
 
@@ -30,21 +36,46 @@ class AnswerEdited(Message):
     `immediate` is True for a choice (save now) and False while typing (save after a pause).
     """
 
-    def __init__(self, question_id: str, value: Any, *, immediate: bool, problem: str | None = None) -> None:
+    def __init__(
+        self, question_id: str, value: Any, *, immediate: bool, problem: str | None = None, generation: int = 0
+    ) -> None:
         super().__init__()
         self.question_id = question_id
         self.value = value
         self.immediate = immediate
         self.problem = problem
+        # The box's generation when this was sent: stale once the screen has taken the box's state directly.
+        self.generation = generation
 
 
 class NoteEdited(Message):
     """The officer typed in the notes box."""
 
-    def __init__(self, question_id: str, note: str) -> None:
+    def __init__(self, question_id: str, note: str, *, generation: int = 0) -> None:
         super().__init__()
         self.question_id = question_id
         self.note = note
+        self.generation = generation
+
+
+class Reporting:
+    """What a box has told the screen. `generation` changes when the box shows a question afresh and when
+    the screen takes its state directly; `unconfirmed` says a report was sent since then (it may still be
+    on its way, and will be dropped as stale, so taking the state must repeat it)."""
+
+    generation: int = 0
+    unconfirmed: bool = False
+
+    def _reported(self) -> int:
+        self.unconfirmed = True
+        return self.generation
+
+    def _taken(self) -> int:
+        """Start a new generation, returning the one the taken state belongs to."""
+        taken = self.generation
+        self.generation += 1
+        self.unconfirmed = False
+        return taken
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,7 +83,7 @@ class NoteEdited(Message):
 # ---------------------------------------------------------------------------------------------
 
 
-class ChoiceAnswer(OptionList):
+class ChoiceAnswer(Reporting, OptionList):
     """The options of a single, multiple or yes/no/unsure question, with group headings where the bank has them.
 
     Enter or space chooses (or, for multiple choice, ticks and unticks) the highlighted option.
@@ -62,14 +93,21 @@ class ChoiceAnswer(OptionList):
 
     def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
+        self._load(question, answer)
+        self.add_options(self._build_options())
+
+    def show(self, question: Question, answer: Answer) -> None:
+        """Show this question and its answer in place of whatever was showing."""
+        self._taken()
+        self._load(question, answer)
+        self.set_options(self._build_options())
+        self._highlight_chosen()
+
+    def _load(self, question: Question, answer: Answer) -> None:
         self.question = question
         self.multiple = question.kind == "multi"
         self.chosen: list[str] = []
         self.nothing_to_add = False
-        self._load(answer)
-        self.add_options(self._build_options())
-
-    def _load(self, answer: Answer) -> None:
         value = answer.value if answer.status == "answered" else None
         if self.multiple:
             self.chosen = list(value) if isinstance(value, list) else []
@@ -102,6 +140,9 @@ class ChoiceAnswer(OptionList):
         return options
 
     def on_mount(self) -> None:
+        self._highlight_chosen()
+
+    def _highlight_chosen(self) -> None:
         # Start on the chosen option, so the officer sees it and can change it at once.
         first = self.chosen[0] if self.chosen else (NOTHING_TO_ADD if self.nothing_to_add else None)
         if first is not None:
@@ -129,6 +170,11 @@ class ChoiceAnswer(OptionList):
         code = event.option.id
         if code is None:
             return
+        try:
+            if self.get_option(code) is not event.option:
+                return  # chosen from the options of a question no longer showing
+        except OptionDoesNotExist:
+            return
         if not self.multiple:
             if self.chosen == [code]:
                 return
@@ -146,7 +192,13 @@ class ChoiceAnswer(OptionList):
                 order = self.question.codes()
                 self.chosen = sorted([*self.chosen, code], key=order.index)
         self._redraw()
-        self.post_message(AnswerEdited(self.question.id, self.value, immediate=True))
+        self.post_message(AnswerEdited(self.question.id, self.value, immediate=True, generation=self._reported()))
+
+    def take_edit(self) -> AnswerEdited | None:
+        """The choice as it stands, if one was made since the screen last took it."""
+        if not self.unconfirmed:
+            return None
+        return AnswerEdited(self.question.id, self.value, immediate=True, generation=self._taken())
 
     def chosen_describe_option(self) -> bool:
         """True when a chosen option invites the person's own description."""
@@ -158,23 +210,42 @@ class ChoiceAnswer(OptionList):
 # ---------------------------------------------------------------------------------------------
 
 
-class TextAnswer(TextArea):
+def _answer_text(answer: Answer) -> str:
+    return answer.value if answer.status == "answered" and isinstance(answer.value, str) else ""
+
+
+class TextAnswer(Reporting, TextArea):
     """The person's own words, kept exactly as typed. Saved a moment after typing stops, and on leaving."""
 
     def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
-        text = answer.value if answer.status == "answered" and isinstance(answer.value, str) else ""
+        text = _answer_text(answer)
         super().__init__(text, id=id, soft_wrap=True, tab_behavior="focus", placeholder="Their words, as they say them")
         self.question = question
         self._last = text
 
+    def show(self, question: Question, answer: Answer) -> None:
+        """Show this question and its answer in place of whatever was showing (with no undo back into it)."""
+        self._taken()
+        self.question = question
+        self._last = _answer_text(answer)
+        self.load_text(self._last)
+
+    def _edit(self, generation: int) -> AnswerEdited:
+        self._last = self.text
+        value = self.text if self.text.strip() else None
+        return AnswerEdited(self.question.id, value, immediate=False, generation=generation)
+
     @on(TextArea.Changed)
     def _typed(self, event: TextArea.Changed) -> None:
         event.stop()
-        if self.text == self._last:
-            return
-        self._last = self.text
-        value = self.text if self.text.strip() else None
-        self.post_message(AnswerEdited(self.question.id, value, immediate=False))
+        if self.text != self._last:
+            self.post_message(self._edit(self._reported()))
+
+    def take_edit(self) -> AnswerEdited | None:
+        """The words as they stand, if they changed since the screen last took them."""
+        if self.text == self._last and not self.unconfirmed:
+            return None
+        return self._edit(self._taken())
 
 
 def parse_number(text: str, question: Question) -> tuple[int | float | None, str | None]:
@@ -209,32 +280,56 @@ def parse_date(text: str) -> tuple[str | None, str | None]:
         return None, "Type the date as year-month-day, for example 2024-03-15."
 
 
-class TypedAnswer(Input):
+def _typed_text(answer: Answer) -> str:
+    return str(answer.value) if answer.status == "answered" and answer.value is not None else ""
+
+
+def _typed_placeholder(question: Question) -> str:
+    if question.kind == "number" and question.min is not None and question.max is not None:
+        return f"A number from {question.min:g} to {question.max:g}"
+    return "YYYY-MM-DD" if question.kind == "date" else "A number"
+
+
+class TypedAnswer(Reporting, Input):
     """A number or a date. Anything typed stays in the box; only a usable value is saved."""
 
     def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
-        value = answer.value if answer.status == "answered" and answer.value is not None else ""
-        placeholder = "YYYY-MM-DD" if question.kind == "date" else "A number"
-        if question.kind == "number" and question.min is not None and question.max is not None:
-            placeholder = f"A number from {question.min:g} to {question.max:g}"
+        text = _typed_text(answer)
         # Not selected on focus: a stray key must not replace an answer already given.
-        super().__init__(str(value), id=id, placeholder=placeholder, select_on_focus=False)
+        super().__init__(text, id=id, placeholder=_typed_placeholder(question), select_on_focus=False)
         self.question = question
-        self._last = str(value)
+        self._last = text
+
+    def show(self, question: Question, answer: Answer) -> None:
+        """Show this question and its answer in place of whatever was showing."""
+        self._taken()
+        self.question = question
+        self.placeholder = _typed_placeholder(question)
+        self._last = _typed_text(answer)
+        self.value = self._last
+        self.cursor_position = len(self._last)
 
     def parsed(self) -> tuple[Any, str | None]:
         if self.question.kind == "date":
             return parse_date(self.value)
         return parse_number(self.value, self.question)
 
+    def _edit(self, generation: int) -> AnswerEdited:
+        self._last = self.value
+        value, problem = self.parsed()
+        return AnswerEdited(self.question.id, value, immediate=False, problem=problem, generation=generation)
+
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
-        if self.value == self._last:
-            return
-        self._last = self.value
-        value, problem = self.parsed()
-        self.post_message(AnswerEdited(self.question.id, value, immediate=False, problem=problem))
+        if self.value != self._last:
+            self.post_message(self._edit(self._reported()))
+
+    def take_edit(self) -> AnswerEdited | None:
+        """The entry as it stands, if it changed since the screen last took it."""
+        if self.value == self._last and not self.unconfirmed:
+            return None
+        return self._edit(self._taken())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,7 +337,7 @@ class TypedAnswer(Input):
 # ---------------------------------------------------------------------------------------------
 
 
-class NotesBox(TextArea):
+class NotesBox(Reporting, TextArea):
     """The person's own words about this answer, kept verbatim."""
 
     def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
@@ -251,19 +346,42 @@ class NotesBox(TextArea):
         self.question = question
         self._last = text
 
+    def show(self, question: Question, answer: Answer) -> None:
+        """Show this question's notes in place of whatever was showing (with no undo back into them)."""
+        self._taken()
+        self.question = question
+        self._last = answer.note or ""
+        self.load_text(self._last)
+
+    def _edit(self, generation: int) -> NoteEdited:
+        self._last = self.text
+        return NoteEdited(self.question.id, self.text, generation=generation)
+
     @on(TextArea.Changed)
     def _typed(self, event: TextArea.Changed) -> None:
         event.stop()
-        if self.text == self._last:
-            return
-        self._last = self.text
-        self.post_message(NoteEdited(self.question.id, self.text))
+        if self.text != self._last:
+            self.post_message(self._edit(self._reported()))
+
+    def take_edit(self) -> NoteEdited | None:
+        """The notes as they stand, if they changed since the screen last took them."""
+        if self.text == self._last and not self.unconfirmed:
+            return None
+        return self._edit(self._taken())
+
+
+AnswerBox = ChoiceAnswer | TextAnswer | TypedAnswer
+
+
+def answer_class(question: Question) -> type[ChoiceAnswer | TextAnswer | TypedAnswer]:
+    """The widget class for this question's kind."""
+    if question.kind in ("single", "multi", "yes_no_unsure"):
+        return ChoiceAnswer
+    if question.kind == "text":
+        return TextAnswer
+    return TypedAnswer
 
 
 def answer_widget(question: Question, answer: Answer) -> ChoiceAnswer | TextAnswer | TypedAnswer:
     """The widget for this question's kind, showing the answer as it stands."""
-    if question.kind in ("single", "multi", "yes_no_unsure"):
-        return ChoiceAnswer(question, answer, id="answer")
-    if question.kind == "text":
-        return TextAnswer(question, answer, id="answer")
-    return TypedAnswer(question, answer, id="answer")
+    return answer_class(question)(question, answer, id="answer")

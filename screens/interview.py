@@ -7,10 +7,18 @@ holds and leave it when it stops holding; their stored answers are never deleted
 Every answer is saved as it is given: a choice at once, typing a moment after it stops, and
 everything pending when the officer moves on, opens another screen or quits. If a save fails the
 words stay on screen, the indicator says "not saved" and the next move tries again.
+
+Moving on must feel instant, so a step is drawn in place: the widgets are made once and their words
+changed; the answer widget is made again only when the kind of question changes; the sidebar redraws
+only rows whose counts change, and the footer only when its keys do. Before a move the screen lets the
+box being typed in handle any keys already sent to it and takes what it holds (see screens/answers.py).
+`benchmarks/bench_interview.py` measures a PgDn.
 """
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,20 +27,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.events import DescendantBlur, DescendantFocus
+from textual.events import DescendantBlur
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from oasys_diversity.model import STATUS_LABELS, Answer, AnswerStatus, Domain, Question, QuestionBank
 from oasys_diversity.screens.answers import (
+    AnswerBox,
     AnswerEdited,
     ChoiceAnswer,
     NoteEdited,
     NotesBox,
+    answer_class,
     answer_widget,
 )
 
@@ -149,23 +158,70 @@ def short_title(domain: Domain) -> str:
 
 
 class DomainList(OptionList):
-    """The domains with their progress; Enter goes to the chosen domain."""
+    """The domains with their progress; Enter goes to the chosen domain.
+
+    Only the rows whose words change are redrawn: moving within a domain usually changes none.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._rows: dict[str, tuple[object, ...]] = {}
 
     def show(self, bank: QuestionBank, answers: dict[str, Answer], current: str, *, short: bool) -> None:
-        keep = self.highlighted
-        self.clear_options()
         for domain in bank.domains:
-            done, declined, waiting = domain_counts(bank, domain, answers)
-            here = "▶ " if domain.id == current else "  "
+            here = domain.id == current
+            row = (here, short_title(domain) if short else domain.title, *domain_counts(bank, domain, answers))
+            if self._rows.get(domain.id) == row:
+                continue
+            _here, title, done, declined, waiting = row
             text = Content.assemble(
-                (f"{here}{short_title(domain) if short else domain.title}\n", "bold" if domain.id == current else ""),
+                (f"{'▶ ' if here else '  '}{title}\n", "bold" if here else ""),
                 f"    ✓{done}  ✗{declined}  ○{waiting}",
             )
-            self.add_option(Option(text, id=domain.id))
-        if self.has_focus and keep is not None:
-            self.highlighted = keep
-        else:
+            if domain.id in self._rows:
+                self.replace_option_prompt(domain.id, text)
+            else:
+                self.add_option(Option(text, id=domain.id))
+            self._rows[domain.id] = row
+        if not (self.has_focus and self.highlighted is not None):
             self.highlighted = self.get_option_index(current)
+
+
+class KeysFooter(Footer):
+    """The footer, rebuilt only when the keys it shows change.
+
+    Textual's footer removes and remounts every key on each focus change and each `refresh_bindings`, several
+    times per question; that rebuilding was most of the time a PgDn took. Requests made before the next
+    refresh are handled once, and nothing is rebuilt when the keys are the same as before.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._shown: tuple[tuple[object, ...], ...] | None = None
+        self._queued = False
+        # While the screen moves between steps focus passes through in-between widgets; wait for where it lands.
+        self.held = False
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus or self._queued or self.held:
+            return
+        if self.is_attached and screen is self.screen:
+            self._queued = True
+            self.call_after_refresh(self._rebuild_if_changed)
+
+    async def _rebuild_if_changed(self) -> None:
+        self._queued = False
+        if not self.is_attached or self._pruning:
+            return  # the screen closed meanwhile
+        shown = tuple(
+            (key, binding.action, binding.description, binding.key_display, binding.group, enabled, tooltip)
+            for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
+            if binding.show or key == self.app.COMMAND_PALETTE_BINDING
+        )
+        if shown != self._shown:
+            self._shown = shown
+            await self.recompose()
 
 
 class Prompt(Static, can_focus=True):
@@ -239,6 +295,15 @@ class InterviewScreen(Screen[None]):
         self.problem: str | None = None
         self._timer: Timer | None = None
         self._save_failed = False
+        # The resume point last written, so moving within the same question does not write it again.
+        self._position_saved: str | None = None
+        # The words last put in each in-place line (by selector).
+        self._texts: dict[str, str] = {}
+        # Widgets composed with the screen, found once by selector (looking them up walks the whole screen).
+        self._parts: dict[str, Any] = {}
+        # The answer widget and notes box, kept from question to question (see screens/answers.py).
+        self._answer_box: AnswerBox | None = None
+        self._notes_box: NotesBox | None = None
 
     # ------------------------------------------------------------------------------------------
     # Set-up
@@ -258,10 +323,19 @@ class InterviewScreen(Screen[None]):
                 with Horizontal(id="where-bar"):
                     yield Static("", id="where", markup=False)
                     yield Static("", id="saved", markup=False)
-                yield VerticalScroll(id="step")
+                with VerticalScroll(id="step"):
+                    # Both kinds of step are kept mounted and updated in place (the other kind hidden), so moving on
+                    # changes words rather than building widgets. The answer widget and notes box join them.
+                    yield Static("", id="step-heading", classes="step-heading", markup=False)
+                    yield StepText("", id="step-text", classes="to-read", markup=False)
+                    yield Static("", id="step-hint", classes="hint", markup=False)
+                    yield Prompt("", id="prompt", markup=False)
+                    yield Static("", id="status", markup=False)
+                    yield Static("", id="problem", markup=False)
+                    yield Static("", id="notes-label", markup=False)
             with VerticalScroll(id="guidance"):
                 yield Static("", id="guidance-text")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter(compact=True, show_command_palette=False)
 
     async def on_mount(self) -> None:
         from oasys_diversity.store import StoreError, get_position, load_assessment
@@ -322,53 +396,105 @@ class InterviewScreen(Screen[None]):
     async def show_step(self, focus: bool = True) -> None:
         """Draw the current step in the main area, the sidebar and the guidance panel."""
         step = self.step
-        domain = self.bank.domain(step.domain_id)
-        holder = self.query_one("#step", VerticalScroll)
-        await holder.remove_children()
-        widgets: list[Widget] = []
-        if step.kind == "intro":
-            widgets.append(Static(f"{domain.title}: introduction", classes="step-heading", markup=False))
-            widgets.append(StepText(domain.introduction, id="step-text", classes="to-read", markup=False))
-            widgets.append(Static("PgDn begins this section's questions.", classes="hint", markup=False))
-        elif step.kind == "check_in":
-            assert domain.check_in is not None
-            widgets.append(Static("Check in before the next question", classes="step-heading", markup=False))
-            widgets.append(StepText(domain.check_in.text, id="step-text", classes="to-read", markup=False))
-            widgets.append(
-                Static(
-                    "If they would rather stop or skip, PgDn still moves on; nothing is recorded.",
-                    classes="hint",
-                    markup=False,
-                )
-            )
-        else:
-            widgets.extend(self._question_widgets())
-        await holder.mount_all(widgets)
-        holder.scroll_home(animate=False)
-        self._show_where()
-        self._show_sidebar()
-        self._show_guidance_text()
-        self._remember_position()
-        if focus:
-            self._focus_step()
+        footer = self._part("KeysFooter")
+        if footer is not None:
+            footer.held = True
+        try:
+            # One repaint for the whole move, not one for each widget taken away or added.
+            with self.app.batch_update():
+                if step.kind == "question":
+                    await self._show_question()
+                else:
+                    await self._show_reading(step)
+                self._part("#step").scroll_home(animate=False)
+                self._show_where()
+                self._show_sidebar()
+                self._show_guidance_text()
+                self._remember_position()
+                if focus:
+                    self._focus_step()
+        finally:
+            if footer is not None:
+                footer.held = False
         self.refresh_bindings()
 
-    def _question_widgets(self) -> list[Widget]:
+    async def _show_reading(self, step: Step) -> None:
+        """An introduction or check-in: a heading, the words to read out and a hint."""
+        domain = self.bank.domain(step.domain_id)
+        if step.kind == "intro":
+            heading = f"{domain.title}: introduction"
+            words = domain.introduction
+            hint = "PgDn begins this section's questions."
+        else:
+            assert domain.check_in is not None
+            heading = "Check in before the next question"
+            words = domain.check_in.text
+            hint = "If they would rather stop or skip, PgDn still moves on; nothing is recorded."
+        self._clear_problem()
+        self._update("#step-heading", heading)
+        self._update("#step-text", words)
+        self._update("#step-hint", hint)
+        self._show_kind(reading=True, notes=False)
+
+    async def _show_question(self) -> None:
+        """The words to say, where the answer stands, the answer widget and (for most kinds) the notes box.
+
+        The answer widget is kept while questions are of the same kind, and the notes box always, so moving
+        on changes their contents rather than building new widgets.
+        """
         question = self.question
         assert question is not None
         answer = self.answer(question.id)
-        widgets: list[Widget] = [
-            Prompt(question.prompt, id="prompt", markup=False),
-            Static(self._status_text(answer), id="status", markup=False),
-            answer_widget(question, answer),
-            Static("", id="problem", markup=False),
-        ]
-        if question.kind != "text" or question.note_prompt:
-            widgets.append(
-                Static(question.note_prompt or "In their own words (optional)", id="notes-label", markup=False)
-            )
-            widgets.append(NotesBox(question, answer, id="notes"))
-        return widgets
+        notes = question.kind != "text" or bool(question.note_prompt)
+        self._clear_problem()
+        self._update("#prompt", question.prompt)
+        self._update("#status", self._status_text(answer))
+        self._update("#notes-label", question.note_prompt or "In their own words (optional)")
+        holder = self._part("#step")
+        mounting: list[Any] = []
+        box = self._answer_box
+        if box is not None and type(box) is answer_class(question):
+            box.show(question, answer)
+        else:
+            if box is not None:
+                await box.remove()
+            self._answer_box = box = answer_widget(question, answer)
+            mounting.append(holder.mount(box, after=self._part("#status")))
+        if self._notes_box is None:
+            self._notes_box = NotesBox(question, answer, id="notes")
+            mounting.append(holder.mount(self._notes_box, after=self._part("#notes-label")))
+        else:
+            self._notes_box.show(question, answer)
+        self._show_kind(reading=False, notes=notes)
+        for mounted in mounting:
+            await mounted
+
+    def _show_kind(self, *, reading: bool, notes: bool) -> None:
+        for selector in ("#step-heading", "#step-text", "#step-hint"):
+            self._part(selector).display = reading
+        self._part("#prompt").display = self._part("#status").display = not reading
+        self._part("#notes-label").display = not reading and notes
+        if self._answer_box is not None:
+            self._answer_box.display = not reading
+        if self._notes_box is not None:
+            self._notes_box.display = not reading and notes
+
+    def _part(self, selector: str) -> Any:
+        """A widget composed with the screen, or None once the screen is closing and it has gone."""
+        widget = self._parts.get(selector)
+        if widget is None:
+            found = self.query(selector)
+            if not found:
+                return None
+            widget = self._parts[selector] = found.first()
+        return widget if widget.is_attached else None
+
+    def _update(self, selector: str, text: str) -> None:
+        """Change a line of words only when they differ, so an unchanged line is not laid out again."""
+        widget = self._part(selector)
+        if widget is not None and self._texts.get(selector) != text:
+            self._texts[selector] = text
+            widget.update(text)
 
     def _status_text(self, answer: Answer) -> str:
         mark = STATUS_MARKS[answer.status]
@@ -384,8 +510,7 @@ class InterviewScreen(Screen[None]):
         question = self.question
         if question is None:
             return
-        for status in self.query("#status").results(Static):
-            status.update(self._status_text(self.answer(question.id)))
+        self._update("#status", self._status_text(self.answer(question.id)))
 
     def _show_where(self) -> None:
         step = self.step
@@ -403,18 +528,18 @@ class InterviewScreen(Screen[None]):
             text = f"{title} · introduction"
         else:
             text = f"{title} · check-in"
-        self.query_one("#where", Static).update(text)
+        self._update("#where", text)
 
     def _show_sidebar(self) -> None:
         short = self.app.size.width < WIDE
-        self.query_one(DomainList).show(self.bank, self.current_answers(), self.step.domain_id, short=short)
+        self._part("#domains").show(self.bank, self.current_answers(), self.step.domain_id, short=short)
 
     def on_resize(self) -> None:
         if self.steps:
             self._show_sidebar()
 
     def _show_guidance_text(self) -> None:
-        panel = self.query_one("#guidance-text", Static)
+        panel = self._part("#guidance-text")
         step = self.step
         if step.kind == "intro":
             panel.update(Content.assemble(("Guidance\n\n", "bold"), INTRO_GUIDANCE))
@@ -441,28 +566,35 @@ class InterviewScreen(Screen[None]):
         self.set_class(shown, "-guidance")
 
     def _focus_step(self) -> None:
-        for selector in ("#answer", "#step-text", "#prompt"):
-            found = self.query(selector)
-            if found:
-                found.first().focus()
-                return
+        target = self._answer_box if self.step.kind == "question" else self._part("#step-text")
+        if target is not None:
+            # At once rather than after the next refresh, so the footer is drawn for where focus lands.
+            self.set_focus(target)
 
     def _set_saved(self, state: str) -> None:
         text = {"saved": "✓ saved", "saving": "… saving", "failed": "✗ NOT SAVED", "": ""}[state]
         # While the screen closes its widgets may already be gone; the save itself still happens.
-        for indicator in self.query("#saved").results(Static):
-            indicator.update(text)
+        self._update("#saved", text)
+        indicator = self._part("#saved")
+        if indicator is not None:
             indicator.set_class(state == "failed", "-failed")
+
+    def _clear_problem(self) -> None:
+        """A new step starts with no problem and no hint showing."""
+        self.problem = None
+        box = self._part("#problem")
+        if box is not None and (box.has_class("-problem") or box.has_class("-hint")):
+            box.remove_class("-problem", "-hint")
+            box.update("")
 
     def _show_problem(self, problem: str | None) -> None:
         self.problem = problem
-        for box in self.query("#problem").results(Static):
-            question = self.question
+        box = self._part("#problem")
+        if box is not None:
             hint = ""
-            answer_box = self.query("#answer")
-            if not problem and question is not None and answer_box:
-                widget = answer_box.first()
-                if isinstance(widget, ChoiceAnswer) and widget.chosen_describe_option():
+            widget = self._answer_box
+            if not problem and self.question is not None and isinstance(widget, ChoiceAnswer):
+                if widget.chosen_describe_option():
                     hint = "Ask how they would describe it, and note their words below."
             box.update(f"✗ {problem} (Not saved until it is corrected.)" if problem else hint)
             box.set_class(bool(problem), "-problem")
@@ -475,25 +607,70 @@ class InterviewScreen(Screen[None]):
     @on(AnswerEdited)
     async def _answer_edited(self, event: AnswerEdited) -> None:
         event.stop()
-        current = self.answer(event.question_id)
-        if event.problem:
-            self._show_problem(event.problem)
+        if self._is_stale(event, self._answer_box):
             return
-        self._show_problem(None)
-        if event.value is None:
-            # Emptying a box is not an answer: it goes back to "not yet discussed" (a decline stays a decline).
-            status: AnswerStatus = "declined" if current.status == "declined" else "not_discussed"
-            new = Answer(question_id=event.question_id, status=status, note=current.note)
-        else:
-            new = Answer(question_id=event.question_id, status="answered", value=event.value, note=current.note)
-        self.before_mark.pop(event.question_id, None)
-        await self._edit(new, immediate=event.immediate)
+        new = self._answer_from(event)
+        if new is not None:
+            await self._edit(new, immediate=event.immediate)
 
     @on(NoteEdited)
     async def _note_edited(self, event: NoteEdited) -> None:
         event.stop()
+        if self._is_stale(event, self._notes_box):
+            return
+        await self._edit(self._note_from(event), immediate=False)
+
+    def _is_stale(self, event: AnswerEdited | NoteEdited, box: AnswerBox | NotesBox | None) -> bool:
+        """Sent before the screen took the box's state directly (or from a box since replaced): nothing new."""
+        return box is None or event.generation != box.generation or event.question_id != box.question.id
+
+    def _answer_from(self, event: AnswerEdited) -> Answer | None:
+        """The answer an edit makes, or None (and the problem shown) when the entry is not usable yet."""
         current = self.answer(event.question_id)
-        await self._edit(current.model_copy(update={"note": event.note}), immediate=False)
+        if event.problem:
+            self._show_problem(event.problem)
+            return None
+        self._show_problem(None)
+        self.before_mark.pop(event.question_id, None)
+        if event.value is None:
+            # Emptying a box is not an answer: it goes back to "not yet discussed" (a decline stays a decline).
+            status: AnswerStatus = "declined" if current.status == "declined" else "not_discussed"
+            return Answer(question_id=event.question_id, status=status, note=current.note)
+        return Answer(question_id=event.question_id, status="answered", value=event.value, note=current.note)
+
+    def _note_from(self, event: NoteEdited) -> Answer:
+        return self.answer(event.question_id).model_copy(update={"note": event.note})
+
+    async def _let_keys_land(self) -> None:
+        """Let the box being typed in take the keys already sent to it, so none meant for this question is
+        lost or lands in the next one when the box shows the next question."""
+        box = self.focused
+        if not isinstance(box, Input | TextArea) or not box.is_attached:
+            return
+        landed = asyncio.Event()
+        # The callback runs after everything already in the box's queue.
+        if box.call_later(landed.set):
+            with suppress(TimeoutError):
+                await asyncio.wait_for(landed.wait(), timeout=1)
+
+    def _take_edits(self) -> None:
+        """Put what the boxes hold now into the pending edits, without waiting for their messages."""
+        question = self.question
+        if question is None:
+            return
+        for box in (self._answer_box, self._notes_box):
+            if box is None or box.question.id != question.id:
+                continue
+            edit = box.take_edit()
+            if isinstance(edit, AnswerEdited):
+                new = self._answer_from(edit)
+            elif isinstance(edit, NoteEdited):
+                new = self._note_from(edit)
+            else:
+                continue
+            if new is not None:
+                self.pending[new.question_id] = new
+        self._show_status()
 
     async def _edit(self, new: Answer, *, immediate: bool) -> None:
         self.pending[new.question_id] = new
@@ -550,6 +727,7 @@ class InterviewScreen(Screen[None]):
 
         False when something could not be saved, including a typed number or date that is not usable yet.
         """
+        self._take_edits()
         saved = self.save_pending()
         if saved and self.steps:
             self._remember_position()
@@ -563,14 +741,23 @@ class InterviewScreen(Screen[None]):
 
         app: Any = self.app
         position = position_of(self.step, self.bank, self.current_answers())
+        if position == self._position_saved:
+            return
         try:
             set_position(app.db, self.case_id, position)
+            self._position_saved = position
         except StoreError:
             # Losing the resume point is an inconvenience, not lost words: the answers are saved separately.
             pass
 
     async def _after_visibility_change(self) -> None:
-        """Recompute the steps after an answer: follow-ups may have appeared or gone."""
+        """Recompute the steps after an answer, and show where the conversation stands now."""
+        self._recompute_steps()
+        self._show_where()
+        self._show_sidebar()
+
+    def _recompute_steps(self) -> None:
+        """Follow-ups may have appeared or gone with the answers given."""
         answers = self.current_answers()
         steps = interview_steps(self.bank, answers)
         if steps != self.steps:
@@ -587,25 +774,28 @@ class InterviewScreen(Screen[None]):
                     "(anything recorded for it is kept)",
                     timeout=4,
                 )
-        self._show_where()
-        self._show_sidebar()
 
     # ------------------------------------------------------------------------------------------
     # Moving
     # ------------------------------------------------------------------------------------------
 
     async def _move_to(self, index: int) -> None:
+        await self._let_keys_land()
+        self._take_edits()
         if self.problem is not None:
             self.notify(f"{self.problem} Correct it or clear the box before moving on.", severity="warning")
             return
         if not self.save_pending():
             return
-        await self._after_visibility_change()
+        # Only the steps: show_step draws the rest once, for the step being moved to.
+        self._recompute_steps()
         self.index = max(0, min(len(self.steps) - 1, index))
         await self.show_step()
 
     async def action_next(self) -> None:
         if self.index >= len(self.steps) - 1:
+            await self._let_keys_land()
+            self._take_edits()
             self.save_pending()
             self.notify("That was the last question. Press r to review everything recorded.")
             return
@@ -652,6 +842,8 @@ class InterviewScreen(Screen[None]):
         if question is None:
             self.notify("Go to a question first (PgDn).")
             return
+        await self._let_keys_land()
+        self._take_edits()
         current = self.answer(question.id)
         if current.status == status and question.id in self.before_mark:
             new = self.before_mark.pop(question.id)
@@ -666,21 +858,15 @@ class InterviewScreen(Screen[None]):
         await self._redraw_answer()
 
     async def _redraw_answer(self) -> None:
-        """Show the answer widget again after d or u changed the answer behind it."""
+        """Show the answer again after d or u changed it (the notes are kept as typed)."""
         question = self.question
-        if question is None:
+        box = self._answer_box
+        if question is None or box is None:
             return
-        found = self.query("#answer")
-        if not found:
-            return
-        old = found.first()
-        had_focus = old.has_focus
-        new = answer_widget(question, self.answer(question.id))
-        await old.remove()
-        await self.query_one("#step", VerticalScroll).mount(new, after=self.query_one("#status"))
+        box.show(question, self.answer(question.id))
         self._show_status()
-        if had_focus or not isinstance(self.focused, Input | TextArea):
-            new.focus()
+        if not box.has_focus and not isinstance(self.focused, Input | TextArea):
+            self.set_focus(box)
 
     async def action_decline(self) -> None:
         await self._mark("declined")
@@ -706,10 +892,11 @@ class InterviewScreen(Screen[None]):
 
     def action_done_typing(self) -> None:
         """Save what was typed and step out of the box, so the letter keys work."""
+        self._take_edits()
         self.save_pending()
-        target = self.query("#answer").first() if isinstance(self.focused, NotesBox) else None
+        target = self._answer_box if isinstance(self.focused, NotesBox) else None
         if target is None or isinstance(target, Input | TextArea):
-            target = self.query("#prompt").first() if self.query("#prompt") else None
+            target = self._part("#prompt")
         if target is not None:
             target.focus()
         else:
@@ -759,19 +946,19 @@ class InterviewScreen(Screen[None]):
     def _typing(self) -> bool:
         return isinstance(self.focused, Input | TextArea)
 
-    def on_descendant_focus(self, _event: DescendantFocus) -> None:
-        self.refresh_bindings()
-
     def on_descendant_blur(self, event: DescendantBlur) -> None:
         # Leaving a box saves what was typed in it.
-        if isinstance(event.widget, Input | TextArea) and self.pending:
-            self.save_pending()
-        self.refresh_bindings()
+        if isinstance(event.widget, Input | TextArea):
+            self._take_edits()
+            if self.pending:
+                self.save_pending()
 
     def on_screen_suspend(self) -> None:
         self.flush()
 
     def on_unmount(self) -> None:
         # A last chance for anything typed: the app is closing or the case is being switched.
+        if self.steps:
+            self._take_edits()
         if self.pending:
             self.save_pending()

@@ -6,7 +6,8 @@ Each test checks what is on screen and what the database holds, through a separa
 from __future__ import annotations
 
 from conftest import OFFICER, screen_text
-from textual.widgets import Input, TextArea
+from textual import events
+from textual.widgets import Footer, Input, TextArea
 
 from oasys_diversity.model import Answer
 from oasys_diversity.screens.answers import ChoiceAnswer, TypedAnswer
@@ -245,6 +246,78 @@ async def test_letters_in_a_number_get_a_clear_message_and_lose_nothing(make_app
         await pilot.pause()
         assert interview.question.id != "person.age"
     assert read_answer(case_id, "person.age").value == 41
+
+
+async def test_keys_typed_just_before_moving_on_stay_with_their_question(make_app, seed_case, read_answer):
+    """Keys the box has not handled yet when PgDn arrives (a quick typist, a busy machine) belong to the
+    question they were typed on, not to the next question shown in the same box."""
+    case_id = seed_case()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_question(case_id, "person.area")
+        await pilot.pause()
+        interview = app.screen
+        box = interview.query_one("#answer", TextArea)
+        assert interview.focused is box
+        # As the app does with keys it has read: hand them to the box, then act on PgDn at once, before the
+        # box has had a turn to handle them.
+        for character in "Leeds":
+            box.post_message(events.Key(character, character))
+        await interview.action_next()
+        await pilot.pause()
+        assert interview.question.id == "person.contact_preference"
+        assert interview.query_one("#answer", TextArea).text == ""
+        assert read_answer(case_id, "person.area").value == "Leeds"  # saved by the move, not on quitting
+    assert read_answer(case_id, "person.contact_preference") is None
+
+
+def footer_words(app) -> str:
+    return " ".join(str(key.render()) for key in app.screen.query_one(Footer).children)
+
+
+async def test_choices_one_after_another_each_show_their_own_answer_and_the_keys_that_work(
+    make_app, seed_case, read_answer
+):
+    case_id = seed_case(
+        answers=[
+            Answer(question_id="ethnicity.ons_category", status="answered", value="white_irish"),
+            Answer(question_id="ethnicity.identity_importance", status="answered", value="varies"),
+        ]
+    )
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_question(case_id, "ethnicity.self_description")
+        await pilot.pause()
+        interview = app.screen
+        assert "Done typing" in footer_words(app) and "Review" not in footer_words(app)
+
+        def marked(code: str) -> bool:
+            return "(●)" in str(interview.query_one("#answer", ChoiceAnswer).get_option(code).prompt)
+
+        await pilot.press("pagedown")
+        assert interview.question.id == "ethnicity.ons_category"
+        assert interview.query_one("#answer", ChoiceAnswer).highlighted_option.id == "white_irish"
+        assert marked("white_irish")
+        assert "Review" in footer_words(app) and "Done typing" not in footer_words(app)
+
+        await pilot.press("pagedown")  # the follow-up the answer above opens: nothing chosen yet
+        assert interview.question.id == "ethnicity.category_fit"
+        assert not any(marked(code) for code in interview.question.codes())
+
+        await pilot.press("pagedown")
+        assert interview.question.id == "ethnicity.identity_importance"
+        assert interview.query_one("#answer", ChoiceAnswer).highlighted_option.id == "varies"
+        await pilot.press("up", "enter")
+        assert marked("not_much") and not marked("varies")
+        assert read_answer(case_id, "ethnicity.identity_importance").value == "not_much"
+
+        await pilot.press("pageup", "pageup")
+        assert interview.question.id == "ethnicity.ons_category"
+        assert marked("white_irish") and not marked("white_british")
+        assert read_answer(case_id, "ethnicity.ons_category").value == "white_irish"
+        assert read_answer(case_id, "ethnicity.category_fit") is None
 
 
 async def test_a_blank_reference_gets_a_clear_message_and_keeps_what_was_typed(make_app, db_path, bank):
