@@ -259,7 +259,7 @@ def open_db(path: str | os.PathLike[str]) -> sqlite_utils.Database:
 def open_connection(path: str | os.PathLike[str]) -> sqlite3.Connection:
     """`open_db`'s checked, configured and migrated connection, without the sqlite-utils wrapper.
 
-    For reading at start-up (the case list); wrap it with `sqlite_utils.Database(conn)` to write.
+    For reading at start-up (the case list); `as_database(conn)` wraps it for the store's other functions.
     """
     path = Path(path).expanduser()
     if path.is_dir():
