@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,8 @@ from textual.screen import Screen
 import oasys_diversity.screens
 
 SCREENS_DIR = Path(oasys_diversity.screens.__file__).parent
+
+NOT_SAVED_NOT_MOVED = "Something on screen is not saved yet, so the app stayed where it is. Fix it or press ctrl+s."
 
 if TYPE_CHECKING:
     import sqlite3
@@ -257,7 +260,7 @@ class OasysApp(App[int]):
         from oasys_diversity.store import StoreError, get_case
 
         if not self._flush_open_screens():
-            self.notify("Something on screen is not saved yet, so the case was not switched.", severity="error")
+            self.notify(NOT_SAVED_NOT_MOVED, severity="error")
             return
         try:
             case = get_case(self.db, case_id)
@@ -269,30 +272,44 @@ class OasysApp(App[int]):
         self._back_to_cases()
         self.push_screen(InterviewScreen(case_id, question_id=question_id))
 
-    def _push_case_screen(self, screen: Screen[Any]) -> None:
+    def _push_case_screen(self, case_id: int, make_screen: Callable[[int], Screen[Any]]) -> None:
         """Show review/plan/export on top of the interview, replacing another of the three if it is showing."""
+        if not self.finish_loading():
+            return
         from oasys_diversity.screens.cases import CasesScreen
         from oasys_diversity.screens.interview import InterviewScreen
 
-        self._flush_open_screens()
+        if not self._flush_open_screens():
+            self.notify(NOT_SAVED_NOT_MOVED, severity="error")
+            return
+        if not self.officer:
+            # Reached without Start or open_case (the command palette, a test): changes are still
+            # recorded against a named officer, the one on the case.
+            from oasys_diversity.store import StoreError, get_case
+
+            try:
+                self.officer = get_case(self.db, case_id).officer
+            except (StoreError, KeyError, LookupError) as error:
+                self.notify(f"Case {case_id} could not be opened: {error}", severity="error", timeout=10)
+                return
         while len(self.screen_stack) > 1 and not isinstance(self.screen, CasesScreen | InterviewScreen):
             self.pop_screen()
-        self.push_screen(screen)
+        self.push_screen(make_screen(case_id))
 
     def show_review(self, case_id: int) -> None:
         from oasys_diversity.screens.review import ReviewScreen
 
-        self._push_case_screen(ReviewScreen(case_id))
+        self._push_case_screen(case_id, ReviewScreen)
 
     def show_plan(self, case_id: int) -> None:
         from oasys_diversity.screens.plan import PlanScreen
 
-        self._push_case_screen(PlanScreen(case_id))
+        self._push_case_screen(case_id, PlanScreen)
 
     def show_export(self, case_id: int) -> None:
         from oasys_diversity.screens.export import ExportScreen
 
-        self._push_case_screen(ExportScreen(case_id))
+        self._push_case_screen(case_id, ExportScreen)
 
     def new_case(self) -> None:
         if not self.finish_loading():
@@ -304,7 +321,9 @@ class OasysApp(App[int]):
 
     def switch_case(self) -> None:
         """Back to the Cases screen (the command palette's "switch case")."""
-        self._flush_open_screens()
+        if not self._flush_open_screens():
+            self.notify(NOT_SAVED_NOT_MOVED, severity="error")
+            return
         self._back_to_cases()
 
     # ------------------------------------------------------------------------------------------

@@ -34,7 +34,8 @@ class CaseCommands(Provider):
         app: Any = self.app
         screen: Any = self.screen
         found: list[PaletteCommand] = []
-        if app.db is None or app.bank is None:
+        # The palette can open while the bank is still loading: wait for it rather than offer nothing.
+        if not app.finish_loading():
             return found
         case_id = getattr(screen, "case_id", None)
         if hasattr(screen, "go_to_domain"):

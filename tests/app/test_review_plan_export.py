@@ -482,6 +482,13 @@ async def test_a_plan_that_cannot_be_saved_stays_on_screen_and_is_saved_later(tm
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen  # Esc does not leave an unsaved plan
+        # Nor do the command palette's moves ("Switch case", "Review this case").
+        app.switch_case()
+        await pilot.pause()
+        assert app.screen is screen
+        app.show_review(case_id)
+        await pilot.pause()
+        assert app.screen is screen
         monkeypatch.setattr(store, "save_plan", real_save)
         await pilot.press("ctrl+s")
         await pilot.pause()
