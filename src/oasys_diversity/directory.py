@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from oasys_diversity.bank import CANONICAL
 from oasys_diversity.model import Answer
 
 DIRECTORY_FILE = "directory.toml"
@@ -43,30 +44,10 @@ TAXONOMY_GENDER = "oasys-diversity/gender"
 TAXONOMY_FAITH = "oasys-diversity/faith"
 TAXONOMY_COMMUNITY = "oasys-diversity/community"
 
-# Canonical answer codes (issue 2's table) that eligibility and fit refer to.
-GENDER_CODES = ("woman", "man", "non_binary", "self_described")
-FAITH_CODES = ("no_religion", "christian", "buddhist", "hindu", "jewish", "muslim", "sikh", "other")
-COMMUNITY_CODES = (
-    "white_british",
-    "white_irish",
-    "white_gypsy_or_irish_traveller",
-    "white_roma",
-    "white_other",
-    "mixed_white_black_caribbean",
-    "mixed_white_black_african",
-    "mixed_white_asian",
-    "mixed_other",
-    "asian_indian",
-    "asian_pakistani",
-    "asian_bangladeshi",
-    "asian_chinese",
-    "asian_other",
-    "black_african",
-    "black_caribbean",
-    "black_other",
-    "other_arab",
-    "other_any",
-)
+# Canonical answer codes (bank.CANONICAL, issue 2's table) that eligibility and fit refer to.
+GENDER_CODES = CANONICAL["person.gender"][1]
+FAITH_CODES = CANONICAL["faith.religion"][1]
+COMMUNITY_CODES = CANONICAL["ethnicity.ons_category"][1]
 # A service area with one of these names serves everyone, wherever they live.
 NATIONAL_AREAS = {"national", "england and wales", "england & wales", "uk", "united kingdom", "great britain"}
 STALE_AFTER_MONTHS = 12
