@@ -9,19 +9,26 @@ ones, so moving on is quick. When it moves on it takes what a box holds directly
 waiting for its messages; each box numbers its reports with a `generation` that changes whenever that
 happens, so a message still on its way from before is recognised as stale and cannot overwrite what was
 taken, or land on the next question.
+
+A choice box acts on the keys sent to it (Enter, space, up/down, and the screen's letters) in its own turn,
+in order, rather than leaving them to the app when they have bubbled back up, and chooses at once rather than
+through a message to itself. So when the screen lets the box handle the keys already sent to it before a move,
+a choice is made on the question it was pressed on. Each key is stamped with the question showing when it
+arrived; one only reached after the box shows another question is dropped, never applied to that one.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from textual import on
+from textual import events, on
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, OptionList, TextArea
-from textual.widgets.option_list import Option, OptionDoesNotExist
+from textual.widgets.option_list import Option
 
 from oasys_diversity.model import Answer, Question
 
@@ -93,15 +100,24 @@ class ChoiceAnswer(Reporting, OptionList):
 
     def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
+        # The question showing when each key not yet acted on arrived (see `_on_key`).
+        self._arrived_on: WeakKeyDictionary[events.Key, str] = WeakKeyDictionary()
+        # True while acting on a key in this box's turn (the screen must not then wait for this box's keys).
+        self.acting_on_key = False
         self._load(question, answer)
         self.add_options(self._build_options())
 
     def show(self, question: Question, answer: Answer) -> None:
         """Show this question and its answer in place of whatever was showing."""
         self._taken()
+        # The same question again (after d or u): the highlight stays where the officer left it.
+        again = self.highlighted if question.id == self.question.id else None
         self._load(question, answer)
         self.set_options(self._build_options())
-        self._highlight_chosen()
+        if again is not None:
+            self.highlighted = again
+        else:
+            self._highlight_chosen()
 
     def _load(self, question: Question, answer: Answer) -> None:
         self.question = question
@@ -164,17 +180,58 @@ class ChoiceAnswer(Reporting, OptionList):
             return list(self.chosen) if self.chosen else None
         return self.chosen[0] if self.chosen else None
 
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        code = event.option.id
-        if code is None:
+    def post_message(self, message: Message) -> bool:
+        if isinstance(message, events.Key):
+            self._arrived_on[message] = self.question.id
+        return super().post_message(message)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Act on each key sent here in this box's own turn, in the order they came, on the question showing
+        when it was pressed, as a text box does with typing; the screen waits for that before moving on.
+
+        Left to Textual, a key bound here (Enter, space, up/down) or on the screen (d, u, r, Esc...) would be
+        acted on by the app once it had bubbled back up, which can be after a PgDn pressed a moment later has
+        shown the next question in this same box: an Enter meant for one question then chose an option of the
+        next. Acting on this box's keys alone here would put them ahead of the screen's keys pressed before
+        them (d then Enter, r then Enter), so every bound key is acted on here, while this box has the focus.
+        """
+        arrived_on = self._arrived_on.pop(event, self.question.id)
+        screen = self.screen
+        if not (self.has_focus and screen.is_active):
+            return  # the focus has moved on (Tab, another screen): the app acts on it for where it is now
+        active = screen.active_bindings.get(event.key)
+        if active is None or active.binding.priority or not active.enabled:
+            return  # nothing here to act on: the app does what it usually does with it
+        if arrived_on != self.question.id:
+            # Pressed on a question no longer showing (the screen could not wait for it): it must not choose or
+            # mark anything on this one. The officer is told, so they can go back and check.
+            event.stop()
+            event.prevent_default()
+            self.notify(
+                "A key pressed just before moving on came too late and was not used. PgUp to go back and check.",
+                severity="warning",
+            )
             return
+        self.acting_on_key = True
         try:
-            if self.get_option(code) is not event.option:
-                return  # chosen from the options of a question no longer showing
-        except OptionDoesNotExist:
+            if await self.app.run_action(active.binding.action, active.node):
+                # Done: the app must not act on it again when it bubbles up.
+                event.stop()
+                event.prevent_default()
+        finally:
+            self.acting_on_key = False
+
+    def action_select(self) -> None:
+        """Choose (or tick) the highlighted option at once, so a move that has let this box handle its keys
+        finds the choice made. (Enter, space and a click all come here.)"""
+        highlighted = self.highlighted
+        if highlighted is None:
             return
+        option = self.options[highlighted]
+        if not option.disabled and option.id is not None:
+            self._choose(option.id)
+
+    def _choose(self, code: str) -> None:
         if not self.multiple:
             if self.chosen == [code]:
                 return

@@ -10,8 +10,9 @@ words stay on screen, the indicator says "not saved" and the next move tries aga
 
 Moving on must feel instant, so a step is drawn in place: the widgets are made once and their words
 changed; the answer widget is made again only when the kind of question changes; the sidebar redraws
-only rows whose counts change, and the footer only when its keys do. Before a move the screen lets the
-box being typed in handle any keys already sent to it and takes what it holds (see screens/answers.py).
+only rows whose counts change, and the footer only when its keys do. Before a move (and before d or u) the
+screen lets the answer or notes box act on any keys already sent to it, typing or choosing, and takes what it
+holds, so a key pressed on one question never lands on the next (see screens/answers.py).
 `benchmarks/bench_interview.py` measures a PgDn.
 """
 
@@ -642,11 +643,14 @@ class InterviewScreen(Screen[None]):
         return self.answer(event.question_id).model_copy(update={"note": event.note})
 
     async def _let_keys_land(self) -> None:
-        """Let the box being typed in take the keys already sent to it, so none meant for this question is
-        lost or lands in the next one when the box shows the next question."""
+        """Let the answer or notes box take the keys already sent to it (typing, and on a choice Enter, space
+        and up/down), so none meant for this question is lost or lands in the next one when the box shows
+        the next question."""
         box = self.focused
-        if not isinstance(box, Input | TextArea) or not box.is_attached:
+        if box is None or box not in (self._answer_box, self._notes_box) or not box.is_attached:
             return
+        if isinstance(box, ChoiceAnswer) and box.acting_on_key:
+            return  # this is the box's own turn, acting on a key: those before it are done, those after wait
         landed = asyncio.Event()
         # The callback runs after everything already in the box's queue.
         if box.call_later(landed.set):

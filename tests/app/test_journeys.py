@@ -5,6 +5,7 @@ Each test checks what is on screen and what the database holds, through a separa
 
 from __future__ import annotations
 
+import pytest
 from conftest import OFFICER, screen_text
 from textual import events
 from textual.widgets import Footer, Input, TextArea
@@ -270,6 +271,134 @@ async def test_keys_typed_just_before_moving_on_stay_with_their_question(make_ap
         assert interview.query_one("#answer", TextArea).text == ""
         assert read_answer(case_id, "person.area").value == "Leeds"  # saved by the move, not on quitting
     assert read_answer(case_id, "person.contact_preference") is None
+
+
+# The characters a terminal sends for the keys these tests press together.
+KEY_CHARACTERS = {"enter": "\r", "space": " "}
+
+
+def keys_arriving_together(app, *keys: str) -> None:
+    """Hand keys to the app the way its terminal driver does when they arrive in one read (a quick officer, a
+    busy machine): all queued before the app has acted on any. `pilot.press` waits for the app to settle after
+    every key, so it never shows what happens when PgDn comes while the key before it is still on its way."""
+    for key in keys:
+        app.post_message(events.Key(key, KEY_CHARACTERS.get(key)))
+
+
+# A choice question, the keys pressed on it, what they choose, the question PgDn goes to and the answers to seed.
+CHOICE_THEN_NEXT = {
+    "single": ("trauma.wellbeing_now", ("enter",), "good", "trauma.mental_health_support", []),
+    "yes_no_unsure": ("ethnicity.labelled_by_others", ("down", "space"), "no", "ethnicity.heritage_knowledge", []),
+    "multi": (
+        "faith.practice",
+        ("enter",),
+        ["private_prayer"],
+        "faith.practice_needs",
+        [Answer(question_id="faith.religion", status="answered", value="christian")],
+    ),
+    # The next question is of another kind, so it gets a new answer widget (which still has the focus).
+    "multi then single": ("culture.support_people", ("enter",), ["partner"], "culture.family_relationships", []),
+}
+
+
+@pytest.mark.parametrize("kind", CHOICE_THEN_NEXT)
+async def test_a_choice_pressed_just_before_moving_on_is_recorded_on_its_own_question(
+    kind, make_app, seed_case, read_answer
+):
+    """Enter or space pressed just before PgDn belongs to the question it was pressed on. It once reached the
+    choice box only after the box showed the next question, and chose an option there: an answer the person
+    never gave. The officer meant the question they were looking at, so that is where it is recorded."""
+    first, keys, chosen, second, seeded = CHOICE_THEN_NEXT[kind]
+    case_id = seed_case(answers=seeded)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_question(case_id, first)
+        await pilot.pause()
+        interview = app.screen
+        assert isinstance(interview.focused, ChoiceAnswer)
+        keys_arriving_together(app, *keys, "pagedown")
+        await pilot.pause()
+        assert interview.question.id == second
+        box = interview.query_one("#answer", ChoiceAnswer)
+        assert box.question.id == second and box.value is None
+        assert "Not yet discussed" in screen_text(app)
+        assert read_answer(case_id, first).value == chosen
+        assert read_answer(case_id, second) is None  # never saved: still not yet discussed
+    assert read_answer(case_id, first).value == chosen
+    assert read_answer(case_id, second) is None
+
+
+async def test_a_choice_pressed_just_before_moving_on_brings_its_follow_up_next(make_app, seed_case, read_answer):
+    case_id = seed_case()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_question(case_id, "language.interpreter_needed")
+        await pilot.pause()
+        interview = app.screen
+        keys_arriving_together(app, "enter", "pagedown")  # Yes
+        await pilot.pause()
+        assert read_answer(case_id, "language.interpreter_needed").value == "yes"
+        assert interview.question.id == "language.interpreter_language"
+        assert "follow-up" in screen_text(app)
+
+
+async def test_letters_and_choices_pressed_together_are_acted_on_in_the_order_pressed(make_app, seed_case, read_answer):
+    """The screen's letters go through the choice box like its own keys, so a quick d then Enter is a decline
+    then a choice (of the option the officer had moved to), Enter then ctrl+d a choice then a decline, and
+    Enter just after r belongs to Review."""
+    case_id = seed_case()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_question(case_id, "trauma.wellbeing_now")
+        await pilot.pause()
+        interview = app.screen
+        keys_arriving_together(app, "down", "d", "enter")
+        await pilot.pause()
+        answer = read_answer(case_id, "trauma.wellbeing_now")
+        assert (answer.status, answer.value) == ("answered", "okay")
+        assert interview.query_one("#answer", ChoiceAnswer).highlighted_option.id == "okay"
+
+        # ctrl+d is acted on as it arrives, but waits for the choice made just before it.
+        keys_arriving_together(app, "up", "enter", "ctrl+d")
+        await pilot.pause()
+        answer = read_answer(case_id, "trauma.wellbeing_now")
+        assert (answer.status, answer.value) == ("declined", None)
+        await pilot.press("ctrl+d")  # undo: back to the choice made just before it
+        assert read_answer(case_id, "trauma.wellbeing_now").value == "good"
+
+        await pilot.press("pagedown")
+        assert interview.question.id == "trauma.mental_health_support"
+        keys_arriving_together(app, "r", "enter")
+        await pilot.pause()
+        # Enter reached Review (which opens the question it has highlighted), not this question's options.
+        assert not isinstance(app.screen, InterviewScreen) or app.screen.question.id != "trauma.mental_health_support"
+    assert read_answer(case_id, "trauma.mental_health_support") is None
+
+
+async def test_a_key_reaching_a_choice_box_after_it_shows_another_question_chooses_nothing_there(
+    make_app, seed_case, read_answer, bank
+):
+    """Should a key still be on its way when the box shows another question (the screen waits for the box,
+    but not for ever), it is dropped and the officer told, rather than choosing on the question now showing."""
+    case_id = seed_case()
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        app.open_question(case_id, "trauma.wellbeing_now")
+        await pilot.pause()
+        box = app.screen.query_one("#answer", ChoiceAnswer)
+        box.post_message(events.Key("enter", "\r"))
+        box.show(bank.question("trauma.mental_health_support"), Answer(question_id="trauma.mental_health_support"))
+        await pilot.pause()
+        assert box.value is None and not box.unconfirmed
+        await pilot.pause()  # the toast is shown on the app's next turn
+        toasts = " ".join(str(toast.render()) for toast in app.screen.query("Toast"))
+        assert "A key pressed just before moving on came too late and was not used" in toasts
+    assert read_answer(case_id, "trauma.wellbeing_now") is None
+    assert read_answer(case_id, "trauma.mental_health_support") is None
 
 
 def footer_words(app) -> str:
