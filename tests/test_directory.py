@@ -253,10 +253,10 @@ def test_import_merges_into_the_target_and_the_result_checks_and_lists(tmp_path,
     target = tmp_path / "directory.toml"
     shutil.copy(shipped_directory_path(), target)
     assert main(["directory", "import", str(HSDS / "services.json"), "--into", str(target)]) == 0
-    assert "imported 3 services (3 new, 0 updated)" in capsys.readouterr().out
+    assert "imported 3 services from services.json" in capsys.readouterr().out
     assert main(["directory", "import", str(HSDS / "tabular"), "--into", str(target)]) == 0
     assert main(["directory", "import", str(HSDS / "services.json"), "--into", str(target)]) == 0
-    assert "(0 new, 3 updated)" in capsys.readouterr().out.splitlines()[-1]
+    assert "0 added, 0 changed, 3 unchanged, 0 withdrawn" in capsys.readouterr().out.splitlines()[-1]
     merged = load_directory(target)
     assert len(merged.services) == len(directory().services) + 6
     assert merged.note == directory().note

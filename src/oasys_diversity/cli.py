@@ -92,10 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
     directory = sub.add_parser("directory", parents=[common], help="the local referral directory")
     dsub = directory.add_subparsers(dest="directory_command", metavar="ACTION", required=True)
     dimport = dsub.add_parser(
-        "import", parents=[common], help="import Open Referral (HSDS) JSON or CSV + datapackage.json"
+        "import",
+        parents=[common],
+        help="import Open Referral (HSDS 3.0 / Open Referral UK): a JSON file, CSV + datapackage.json, or an API URL",
     )
-    dimport.add_argument("file", type=Path)
+    dimport.add_argument("file", metavar="FILE_OR_URL", help="a file, a tabular package folder, or https://…")
     dimport.add_argument("--into", type=Path, help="the directory file to write (default: your local directory)")
+    dimport.add_argument("--feed", help="the feed's name, so a later import can tell what left it (default: file or URL)")
+    dimport.add_argument("--allow-http", action="store_true", help="allow a plain http API (a test server)")
+    dimport.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default 30)")
+    dimport.add_argument("--max-pages", type=int, default=200, metavar="N", help="pages to read at most (default 200)")
+    dimport.add_argument(
+        "--max-bytes", type=int, default=20 * 1024 * 1024, metavar="N", help="size of one page at most (default 20 MB)"
+    )
     dsub.add_parser("check", parents=[common], help="validate the directory")
     dsub.add_parser("list", parents=[common], help="list services with their areas and last-checked dates")
 
@@ -231,11 +240,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_directory(args: argparse.Namespace) -> int:
-    from oasys_diversity import directory as directory_module
+    from oasys_diversity.directory import DirectoryError
+    from oasys_diversity.directory_commands import run_command
 
     try:
-        return directory_module.run_command(args)
-    except directory_module.DirectoryError as error:
+        return run_command(args)
+    except DirectoryError as error:
         raise CommandError(str(error)) from None
 
 

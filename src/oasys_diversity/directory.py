@@ -19,11 +19,9 @@ checked over 12 months ago is marked stale, never hidden.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
-import sys
 import tempfile
 import tomllib
 from dataclasses import dataclass, field
@@ -31,12 +29,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from oasys_diversity.bank import CANONICAL
+from oasys_diversity.directory_values import clean_area, clean_email, clean_phone, clean_url, is_area_name, strip_quotes
 from oasys_diversity.model import Answer
 
 DIRECTORY_FILE = "directory.toml"
+TAXONOMY_MAP_FILE = "taxonomy_map.toml"  # beside the shipped directory: published terms → need tags
 
 # HSDS attributes carry our extension under these taxonomies (taxonomy_term.taxonomy).
 TAXONOMY_NEEDS = "oasys-diversity/needs"
@@ -80,6 +80,16 @@ class Organization(BaseModel):
             raise ValueError("must not be blank")
         return value.strip()
 
+    @field_validator("website")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        return clean_url(value) if value else None
+
+    @field_validator("email")
+    @classmethod
+    def _email_address(cls, value: str | None) -> str | None:
+        return clean_email(value) if value else None
+
 
 class Service(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -110,6 +120,14 @@ class Service(BaseModel):
     # True when the service is only for people whose recorded ethnicity is one of `communities`.
     community_only: bool = False
     example: bool = False
+    # From an imported feed (docs/directory.md): where it came from, when it left the feed, what the feed did
+    # not say that matching needs, and the officer's own note (kept when the feed is imported again).
+    feed: str | None = None
+    withdrawn_on: date | None = None  # gone from its feed: never suggested, kept so old plans read true
+    area_description: str | None = None  # a feed's sentence about the area, kept out of service_areas
+    unnamed_languages: list[str] = Field(default_factory=list)  # language ids the feed gave without a name
+    unmapped_terms: list[str] = Field(default_factory=list)  # taxonomy terms no line of taxonomy_map.toml maps
+    local_note: str | None = None
     source_line: int | None = Field(default=None, exclude=True)
 
     @field_validator("id", "name", "organization_id")
@@ -118,6 +136,39 @@ class Service(BaseModel):
         if not value.strip():
             raise ValueError("must not be blank")
         return value.strip()
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        return clean_url(value) if value else None
+
+    @field_validator("email", "assurer_email")
+    @classmethod
+    def _email_address(cls, value: str | None) -> str | None:
+        return clean_email(value) if value else None
+
+    @field_validator("phones")
+    @classmethod
+    def _phone_numbers(cls, value: list[str]) -> list[str]:
+        return [clean_phone(number) for number in value]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sentences_are_not_areas(cls, data: Any) -> Any:
+        """A sentence about the area ("Open to everyone in Leeds. Ring first.") is kept as the area's
+        description, never matched as a place name (older imports stored such sentences as areas)."""
+        if isinstance(data, dict) and isinstance(data.get("service_areas"), list):
+            areas = [a for a in data["service_areas"] if not isinstance(a, str) or is_area_name(strip_quotes(a))]
+            sentences = [a.strip() for a in data["service_areas"] if isinstance(a, str) and a not in areas]
+            if sentences:
+                described = [data.get("area_description") or "", *sentences]
+                data = {**data, "service_areas": areas, "area_description": " ".join(d for d in described if d)}
+        return data
+
+    @field_validator("service_areas")
+    @classmethod
+    def _area_names(cls, value: list[str]) -> list[str]:
+        return [clean_area(area) for area in value]
 
     @field_validator("genders")
     @classmethod
@@ -214,7 +265,7 @@ def load_directory(path: Path | None = None) -> Directory:
         return import_hsds(where)
     if where.is_dir():
         where = where / "default.toml"
-    directory, problems = _read_toml(where)
+    directory, problems = read_directory_file(where)
     if problems or directory is None:
         raise DirectoryError(f"the referral directory {where} has {len(problems)} problem(s)", problems)
     return directory
@@ -230,7 +281,7 @@ def _table_lines(text: str, name: str) -> list[int]:
     return [i for i, line in enumerate(text.splitlines(), start=1) if pattern.match(line)]
 
 
-def _read_toml(path: Path) -> tuple[Directory | None, list[str]]:
+def read_directory_file(path: Path) -> tuple[Directory | None, list[str]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -306,19 +357,39 @@ def _consistency_problems(directory: Directory, where: str) -> list[str]:
 
 
 def _entry_problems(directory: Directory, where: str, needs: set[str] | None) -> list[str]:
-    """Entries that load but can never be suggested, or name a need tag nobody emits (reported by
-    `check`, never fatal: one untidy entry must not stop a plan being built)."""
+    """Need tags nobody emits (a typo in a tag would silently match nothing)."""
     problems: list[str] = []
+    if needs is None:
+        return problems
     for service in directory.services:
         at = f"{where}:{service.source_line or 1}: service {service.id}"
         for need in service.needs:
-            if needs is not None and need not in needs:
+            if need not in needs:
                 problems.append(f"{at}: unknown need tag {need!r} (see questions/rules/needs.toml)")
-        if not service.needs:
-            problems.append(f"{at}: needs is empty, so the plan can never suggest it")
-        if not service.service_areas:
-            problems.append(f'{at}: service_areas is empty; name its areas, or "National"')
     return problems
+
+
+def to_tag_locally(directory: Directory, where: str) -> list[str]:
+    """What matching needs but an entry does not say yet: listed by `directory check` for the officer to add,
+    never a reason to refuse the entry (a feed is imported as it is published)."""
+    notes: list[str] = []
+    for service in directory.services:
+        if service.withdrawn_on is not None:
+            continue
+        at = f"{where}:{service.source_line or 1}: service {service.id}"
+        if not service.needs:
+            line = f"{at}: no need tags, so no plan can suggest it; add needs (questions/rules/needs.toml)"
+            if service.unmapped_terms:
+                terms = ", ".join(repr(t) for t in service.unmapped_terms[:5])
+                more = f" and {len(service.unmapped_terms) - 5} more" if len(service.unmapped_terms) > 5 else ""
+                line += f"; its feed's terms {terms}{more} are not in taxonomy_map.toml"
+            notes.append(line)
+        if not service.service_areas:
+            notes.append(f'{at}: no area; add service_areas (a place, or "National")')
+        if service.unnamed_languages and not service.languages:
+            count = len(service.unnamed_languages)
+            notes.append(f"{at}: the feed gives {count} language(s) by id only; name them in languages")
+    return notes
 
 
 def _need_vocabulary(path: Path) -> set[str] | None:
@@ -335,24 +406,37 @@ def _need_vocabulary(path: Path) -> set[str] | None:
 
 
 def check_directory(path: Path | None = None) -> list[str]:
-    """Every problem in a directory file (or in each `*.toml` of a folder), as `FILE:LINE: message`.
-    Staleness is not a problem (it is reported by `directory list` and on plans)."""
+    """Every problem in a directory file (or in each `*.toml` of a folder, the taxonomy map included), as
+    `FILE:LINE: message`. Staleness and entries still to tag locally are not problems (see
+    `directory_report`)."""
+    return directory_report(path)[0]
+
+
+def directory_report(path: Path | None = None) -> tuple[list[str], list[str]]:
+    """(problems, still to tag locally) for a directory file, a folder of them, or an HSDS file."""
     where = resolve_directory_path(path)
     if where.suffix.lower() == ".json" or (where.is_dir() and (where / "datapackage.json").exists()):
         try:
-            import_hsds(where)
+            imported = import_hsds(where)
         except DirectoryError as error:
-            return error.problems
-        return []
+            return error.problems, []
+        return [], to_tag_locally(imported, str(where))
     files = sorted(where.glob("*.toml")) if where.is_dir() else [where]
     vocabulary = _need_vocabulary(where)
     problems: list[str] = []
+    notes: list[str] = []
     for file in files:
-        directory, file_problems = _read_toml(file)
+        if file.name == TAXONOMY_MAP_FILE:
+            from oasys_diversity.taxonomy import check_taxonomy_map
+
+            problems.extend(check_taxonomy_map(file, vocabulary))
+            continue
+        directory, file_problems = read_directory_file(file)
         problems.extend(file_problems)
         if directory is not None:
             problems.extend(_entry_problems(directory, str(file), vocabulary))
-    return problems
+            notes.extend(to_tag_locally(directory, str(file)))
+    return problems, notes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,7 +509,7 @@ def eligible(service: Service, person: PersonFacts) -> bool:
     (an unrecorded gender never gets one), community-specific ones only to people who told us they belong
     to that community, and an age range respected (an unrecorded age only passes an
     adult service with no upper limit)."""
-    if service.status != "active":
+    if service.status != "active" or service.withdrawn_on is not None:
         return False
     if service.genders and person.gender not in service.genders:
         return False
@@ -474,350 +558,15 @@ def match_services(directory: Directory, need: str, person: PersonFacts, limit: 
 
 
 # ---------------------------------------------------------------------------------------------
-# Importing Open Referral HSDS (JSON, or CSV tables + datapackage.json)
+# Importing Open Referral HSDS / Open Referral UK (the reading lives in hsds.py)
 # ---------------------------------------------------------------------------------------------
 
 
 def import_hsds(path: Path) -> Directory:
-    """Read HSDS 3.0 JSON (a service, a list of services, `{"services": [...]}` or a paginated
-    `{"contents": [...]}`) or the tabular form (a folder or datapackage.json beside CSV files).
+    """Read an HSDS 3.0 / Open Referral UK file or tabular package (see hsds.py for the shapes read)."""
+    from oasys_diversity.hsds import import_hsds as read
 
-    Everything is validated before anything is returned; problems name the file, the row or item, and the
-    field, and raise DirectoryError with all of them.
-    """
-    path = Path(path)
-    if path.is_dir():
-        package = path / "datapackage.json"
-        if not package.exists():
-            raise DirectoryError(f"{path}: no datapackage.json in this folder (HSDS tabular form needs one)")
-        return _import_tabular(package)
-    if not path.exists():
-        raise DirectoryError(f"{path}: no such file")
-    if path.name == "datapackage.json":
-        return _import_tabular(path)
-    if path.suffix.lower() != ".json":
-        raise DirectoryError(f"{path}: expected HSDS JSON (.json) or a datapackage.json with its CSV files")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise DirectoryError(f"{path}: not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        raise DirectoryError(f"{path}:{error.lineno}: bad JSON: {error.msg}") from None
-    if isinstance(data, dict) and "contents" in data:
-        raw_services, raw_orgs = data["contents"], data.get("organizations", [])
-    elif isinstance(data, dict) and "services" in data:
-        raw_services, raw_orgs = data["services"], data.get("organizations", [])
-    elif isinstance(data, dict) and "id" in data:
-        raw_services, raw_orgs = [data], []
-    elif isinstance(data, list):
-        raw_services, raw_orgs = data, []
-    else:
-        raise DirectoryError(f'{path}: not HSDS: expected a service, a list of services, or {{"services": [...]}}')
-    if not isinstance(raw_services, list) or not isinstance(raw_orgs, list):
-        raise DirectoryError(f"{path}: services and organizations must be lists")
-    records = [(f"{path}: services[{i}]", s) for i, s in enumerate(raw_services)]
-    orgs = [(f"{path}: organizations[{i}]", o) for i, o in enumerate(raw_orgs)]
-    return _build_directory(records, orgs, str(path))
-
-
-def _import_tabular(package: Path) -> Directory:
-    try:
-        meta = json.loads(package.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        raise DirectoryError(f"{package}: cannot read") from None
-    except json.JSONDecodeError as error:
-        raise DirectoryError(f"{package}:{error.lineno}: bad JSON: {error.msg}") from None
-    resources = meta.get("resources") if isinstance(meta, dict) else None
-    if not isinstance(resources, list):
-        raise DirectoryError(f"{package}: resources: expected a list of tables")
-    tables: dict[str, tuple[Path, list[dict[str, str]]]] = {}
-    problems: list[str] = []
-    for index, resource in enumerate(resources):
-        if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
-            problems.append(f"{package}: resources[{index}]: path: missing")
-            continue
-        name = str(resource.get("name") or Path(resource["path"]).stem)
-        file = (package.parent / resource["path"]).resolve()
-        if package.parent.resolve() not in file.parents:
-            problems.append(f"{package}: resources[{index}]: path: must stay inside the package folder")
-            continue
-        if not file.exists():
-            problems.append(f"{package}: resources[{index}]: path: {resource['path']} does not exist")
-            continue
-        try:
-            with file.open(encoding="utf-8-sig", newline="") as handle:
-                rows = list(csv.DictReader(handle))
-        except (OSError, UnicodeDecodeError, csv.Error) as error:
-            problems.append(f"{file}: cannot read as CSV: {error.__class__.__name__}")
-            continue
-        tables[_table_key(name)] = (file, rows)
-    if problems:
-        raise DirectoryError(f"{package}: {len(problems)} problem(s)", problems)
-    if "service" not in tables:
-        raise DirectoryError(f"{package}: no services table (a resource named service or services)")
-
-    def rows_of(key: str) -> list[tuple[str, dict[str, str]]]:
-        file, rows = tables.get(key, (package, []))
-        # Row 1 is the header, so the first record is row 2, as a spreadsheet shows it.
-        return [
-            (f"{file}: row {i + 2}", {k: (v or "").strip() for k, v in row.items() if k}) for i, row in enumerate(rows)
-        ]
-
-    terms = {row.get("id", ""): row for _, row in rows_of("taxonomy_term")}
-    locations = {row.get("id", ""): row for _, row in rows_of("location")}
-    addresses: dict[str, list[dict[str, str]]] = {}
-    for _, row in rows_of("address"):
-        addresses.setdefault(row.get("location_id", ""), []).append(row)
-    by_service: dict[str, dict[str, list[Any]]] = {}
-
-    def attach(service_id: str, key: str, item: Any) -> None:
-        by_service.setdefault(service_id, {}).setdefault(key, []).append(item)
-
-    for _, row in rows_of("service_area"):
-        attach(row.get("service_id", ""), "service_areas", {"name": row.get("name", "")})
-    for _, row in rows_of("language"):
-        attach(row.get("service_id", ""), "languages", {"name": row.get("name", ""), "code": row.get("code", "")})
-    for _, row in rows_of("phone"):
-        if row.get("service_id"):
-            attach(row["service_id"], "phones", {"number": row.get("number", "")})
-    for where, row in rows_of("attribute"):
-        term = terms.get(row.get("taxonomy_term_id", ""))
-        if term is None:
-            problems.append(f"{where}: taxonomy_term_id: {row.get('taxonomy_term_id')!r} is not in taxonomy_terms")
-            continue
-        attach(row.get("link_id", ""), "attributes", {"taxonomy_term": term, "value": row.get("value", "")})
-    for where, row in rows_of("service_at_location"):
-        location = locations.get(row.get("location_id", ""))
-        if location is None:
-            problems.append(f"{where}: location_id: {row.get('location_id')!r} is not in locations")
-            continue
-        attach(
-            row.get("service_id", ""),
-            "service_at_locations",
-            {"location": {**location, "addresses": addresses.get(location.get("id", ""), [])}},
-        )
-    service_ids = {row.get("id", "") for _, row in rows_of("service")}
-    for key, items in (
-        ("service_area", rows_of("service_area")),
-        ("language", rows_of("language")),
-        ("service_at_location", rows_of("service_at_location")),
-    ):
-        for where, row in items:
-            if row.get("service_id") not in service_ids:
-                problems.append(f"{where}: service_id: {row.get('service_id')!r} is not in services ({key})")
-    records: list[tuple[str, dict[str, Any]]] = []
-    for where, row in rows_of("service"):
-        record: dict[str, Any] = {k: v for k, v in row.items() if v != ""}
-        record.update(by_service.get(row.get("id", ""), {}))
-        records.append((where, record))
-    orgs = [(where, {k: v for k, v in row.items() if v != ""}) for where, row in rows_of("organization")]
-    return _build_directory(records, orgs, str(package), problems)
-
-
-def _table_key(name: str) -> str:
-    """'services' / 'service' / 'taxonomy_terms' → the HSDS table name."""
-    name = name.lower().strip()
-    for table in (
-        "organization",
-        "service_at_location",
-        "service_area",
-        "service",
-        "taxonomy_term",
-        "attribute",
-        "language",
-        "location",
-        "address",
-        "phone",
-    ):
-        if name in (table, table + "s", table + "es"):
-            return table
-    return name
-
-
-def _build_directory(
-    records: list[tuple[str, Any]],
-    raw_orgs: list[tuple[str, Any]],
-    source: str,
-    earlier: list[str] | None = None,
-) -> Directory:
-    """Turn HSDS records into our Directory, collecting every problem (with any `earlier` ones from reading
-    the tables) before failing, so one run lists everything to fix."""
-    from oasys_diversity.rules import RulesError, load_rules
-
-    try:
-        vocabulary: set[str] | None = load_rules().need_ids()
-    except RulesError:
-        vocabulary = None
-    problems: list[str] = list(earlier or [])
-    organizations: dict[str, Organization] = {}
-
-    def add_org(where: str, raw: Any) -> str | None:
-        if not isinstance(raw, dict):
-            problems.append(f"{where}: organization: expected an object")
-            return None
-        try:
-            org = Organization(
-                id=str(raw.get("id") or ""),
-                name=str(raw.get("name") or ""),
-                description=raw.get("description") or None,
-                website=raw.get("website") or raw.get("url") or None,
-                email=raw.get("email") or None,
-            )
-        except ValidationError as error:
-            for detail in error.errors():
-                problems.append(f"{where}: organization.{'.'.join(str(p) for p in detail['loc'])}: {detail['msg']}")
-            return None
-        organizations.setdefault(org.id, org)
-        return org.id
-
-    for where, raw in raw_orgs:
-        add_org(where, raw)
-    services: list[Service] = []
-    seen: set[str] = set()
-    for where, raw in records:
-        if not isinstance(raw, dict):
-            problems.append(f"{where}: expected an object")
-            continue
-        org_id = raw.get("organization_id")
-        if isinstance(raw.get("organization"), dict):
-            org_id = add_org(where, raw["organization"]) or org_id
-        if not org_id:
-            problems.append(f"{where}: organization_id: missing (each service needs its organisation)")
-            continue
-        if str(org_id) not in organizations:
-            problems.append(f"{where}: organization_id: {org_id!r} is not in organizations")
-            continue
-        fields, field_problems = _service_fields(raw)
-        problems.extend(f"{where}: {p}" for p in field_problems)
-        try:
-            service = Service(organization_id=str(org_id), **fields)
-        except ValidationError as error:
-            for detail in error.errors():
-                problems.append(f"{where}: {'.'.join(str(p) for p in detail['loc'])}: {detail['msg']}")
-            continue
-        if service.id in seen:
-            problems.append(f"{where}: id: duplicate service id {service.id!r}")
-        seen.add(service.id)
-        if (
-            service.minimum_age is not None
-            and service.maximum_age is not None
-            and service.minimum_age > service.maximum_age
-        ):
-            problems.append(f"{where}: minimum_age: above maximum_age")
-        if vocabulary is not None:
-            for need in service.needs:
-                if need not in vocabulary:
-                    problems.append(f"{where}: attributes: unknown need tag {need!r} in {TAXONOMY_NEEDS}")
-        services.append(service)
-    if not records:
-        problems.append(f"{source}: no services to import")
-    if problems:
-        raise DirectoryError(f"{source}: {len(problems)} problem(s); nothing was imported", problems)
-    return Directory(organizations=list(organizations.values()), services=services, source=source)
-
-
-def _service_fields(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """HSDS service → our Service fields (validation of values is left to pydantic)."""
-    problems: list[str] = []
-    fields: dict[str, Any] = {}
-    for key in (
-        "id",
-        "name",
-        "description",
-        "status",
-        "url",
-        "email",
-        "application_process",
-        "interpretation_services",
-        "eligibility_description",
-        "assurer_email",
-    ):
-        if raw.get(key) not in (None, ""):
-            fields[key] = raw[key] if key != "id" else str(raw[key])
-    for key in ("minimum_age", "maximum_age"):
-        value = raw.get(key)
-        if value in (None, ""):
-            continue
-        try:
-            fields[key] = float(value)
-        except (TypeError, ValueError):
-            problems.append(f"{key}: not a number")
-    assured = raw.get("assured_date")
-    if assured not in (None, ""):
-        try:
-            fields["assured_date"] = date.fromisoformat(str(assured)[:10])
-        except ValueError:
-            problems.append("assured_date: not a date (YYYY-MM-DD)")
-    if fields.get("email") and "@" not in str(fields["email"]):
-        problems.append("email: not an email address")
-    fields["languages"] = _names(raw.get("languages"), "languages", problems, ("name", "code"))
-    areas = _names(raw.get("service_areas"), "service_areas", problems, ("name",))
-    for index, sal in enumerate(raw.get("service_at_locations") or []):
-        location = sal.get("location") if isinstance(sal, dict) else None
-        if not isinstance(location, dict):
-            problems.append(f"service_at_locations[{index}].location: missing")
-            continue
-        for address in location.get("addresses") or []:
-            if isinstance(address, dict):
-                areas.extend(a for a in (address.get("city"), address.get("region")) if a and a not in areas)
-    fields["service_areas"] = areas
-    fields["phones"] = _names(raw.get("phones"), "phones", problems, ("number",))
-    extension: dict[str, list[str]] = {"needs": [], "genders": [], "faiths": [], "communities": []}
-    taxonomies = {
-        TAXONOMY_NEEDS: "needs",
-        TAXONOMY_GENDER: "genders",
-        TAXONOMY_FAITH: "faiths",
-        TAXONOMY_COMMUNITY: "communities",
-    }
-    attributes = raw.get("attributes") or []
-    if not isinstance(attributes, list):
-        problems.append("attributes: expected a list")
-        attributes = []
-    for index, attribute in enumerate(attributes):
-        term = attribute.get("taxonomy_term") if isinstance(attribute, dict) else None
-        if not isinstance(term, dict):
-            problems.append(f"attributes[{index}].taxonomy_term: missing")
-            continue
-        taxonomy = term.get("taxonomy")
-        if isinstance(taxonomy, dict):
-            taxonomy = taxonomy.get("name")
-        if not taxonomy and isinstance(term.get("taxonomy_detail"), dict):
-            taxonomy = term["taxonomy_detail"].get("name")
-        target = taxonomies.get(str(taxonomy or ""))
-        if target is None:
-            continue  # another taxonomy (e.g. a local one): not ours to read
-        code = term.get("code") or term.get("name")
-        if not code:
-            problems.append(f"attributes[{index}].taxonomy_term.code: missing")
-            continue
-        if code not in extension[target]:
-            extension[target].append(str(code))
-        if target == "communities" and attribute.get("link_type") == "eligibility":
-            fields["community_only"] = True
-    fields.update(extension)
-    return fields, problems
-
-
-def _names(raw: Any, key: str, problems: list[str], keys: tuple[str, ...]) -> list[str]:
-    if raw in (None, ""):
-        return []
-    if not isinstance(raw, list):
-        problems.append(f"{key}: expected a list")
-        return []
-    found: list[str] = []
-    for index, item in enumerate(raw):
-        if isinstance(item, str):
-            text = item
-        elif isinstance(item, dict):
-            text = next((str(item[k]) for k in keys if item.get(k) not in (None, "")), "")
-        else:
-            text = ""
-        if not text.strip():
-            problems.append(f"{key}[{index}].{keys[0]}: missing")
-            continue
-        if text.strip() not in found:
-            found.append(text.strip())
-    return found
+    return read(path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -869,96 +618,3 @@ def write_directory(directory: Directory, path: Path) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-
-
-def merge_directories(base: Directory, incoming: Directory) -> tuple[Directory, int, int]:
-    """Imported entries replace entries with the same id; the rest are kept. Returns (merged, new, updated)."""
-    orgs = {o.id: o for o in base.organizations}
-    orgs.update({o.id: o for o in incoming.organizations})
-    services = {s.id: s for s in base.services}
-    new = sum(1 for s in incoming.services if s.id not in services)
-    updated = len(incoming.services) - new
-    services.update({s.id: s for s in incoming.services})
-    merged = Directory(note=base.note, organizations=list(orgs.values()), services=list(services.values()))
-    return merged, new, updated
-
-
-# ---------------------------------------------------------------------------------------------
-# The `directory` subcommands
-# ---------------------------------------------------------------------------------------------
-
-
-def run_command(args: Any) -> int:
-    """`directory import FILE [--into PATH]`, `directory check`, `directory list`. Problems go to stderr,
-    one line each (file, row or line, field), and the exit code is 1."""
-    try:
-        return _run(args)
-    except DirectoryError as error:
-        for line in error.problems:
-            print(line, file=sys.stderr)
-        if error.problems != [str(error)]:
-            print(str(error), file=sys.stderr)
-        return 1
-
-
-def _run(args: Any) -> int:
-    command = args.directory_command
-    if command == "import":
-        return _cmd_import(args)
-    if command == "check":
-        where = resolve_directory_path(getattr(args, "directory", None))
-        problems = check_directory(where)
-        for line in problems:
-            print(line)
-        if problems:
-            return 1
-        directory = load_directory(where)
-        print(f"directory OK: {where} ({len(directory.services)} services)")
-        return 0
-    if command == "list":
-        return _cmd_list(args)
-    raise DirectoryError(f"unknown directory command {command!r}")
-
-
-def _cmd_import(args: Any) -> int:
-    incoming = import_hsds(args.file)  # raises before anything is written
-    target = Path(args.into) if getattr(args, "into", None) else local_directory_path()
-    if target.exists():
-        base, problems = _read_toml(target)
-        if problems or base is None:
-            raise DirectoryError(
-                f"{target} has problems, so nothing was imported; fix it or import --into another file", problems
-            )
-    else:
-        base = Directory(note="Local referral directory. Check each entry and update assured_date when you do.")
-    merged, new, updated = merge_directories(base, incoming)
-    write_directory(merged, target)
-    print(f"imported {len(incoming.services)} services ({new} new, {updated} updated) into {target}")
-    return 0
-
-
-def _cmd_list(args: Any) -> int:
-    where = resolve_directory_path(getattr(args, "directory", None))
-    directory = load_directory(where)
-    today = date.today()
-    out = sys.stdout
-    print(f"{where}", file=out)
-    if directory.note:
-        print(directory.note.strip(), file=out)
-    print(file=out)
-    print(f"{'last checked':<13} {'':<6} {'service':<52} areas", file=out)
-    for service in directory.services:
-        checked = service.assured_date.isoformat() if service.assured_date else "never"
-        flags = "STALE" if is_stale(service, today) else ""
-        name = ("[example] " if directory.is_example(service) else "") + service.name
-        if len(name) > 52:
-            name = name[:51] + "…"
-        areas = ", ".join(service.service_areas[:3]) or "-"
-        if len(service.service_areas) > 3:
-            areas += f" and {len(service.service_areas) - 3} more"
-        status = "" if service.status == "active" else f" [{service.status}]"
-        print(f"{checked:<13} {flags:<6} {name:<52} {areas}{status}", file=out)
-    stale = sum(1 for s in directory.services if is_stale(s, today))
-    print(file=out)
-    print(f"{len(directory.services)} services; {stale} last checked over 12 months ago (STALE).", file=out)
-    return 0
