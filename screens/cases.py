@@ -95,6 +95,7 @@ class CasesScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", id="cases.clear_filter", show=False),
         Binding("slash", "focus_filter", "Filter", id="cases.focus_filter", show=False),
         Binding("n", "new_case", "New case", id="cases.new_letter", show=False),
+        Binding("ctrl+r", "app.show_report", "Team report", id="cases.report"),
         Binding("ctrl+q", "app.quit", "Quit", id="cases.quit", priority=True),
     ]
 

@@ -14,6 +14,7 @@ the exports and the demo builder are imported when first used.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Callable
@@ -95,6 +96,10 @@ class OasysApp(App[int]):
         # A practice mode sets "PRACTICE"; screens and exports stamp it wherever it is set.
         self.banner: str | None = None
         self._officer_from_start = False
+        # A browser session (`oasys-diversity serve --officer NAME`) runs as the officer it was started for.
+        served_for = os.environ.get("OASYS_DIVERSITY_OFFICER", "").strip()
+        if served_for:
+            self.set_officer(served_for)
         if demo_folder is not None:
             self.sub_title = "DEMO — fictional people"
 
@@ -311,6 +316,12 @@ class OasysApp(App[int]):
 
         self._push_case_screen(case_id, ExportScreen)
 
+    def show_report(self) -> None:
+        """The team report for this database (counts by ethnic group; nothing that names a person)."""
+        from oasys_diversity.screens.report import ReportScreen
+
+        self.push_screen(ReportScreen())
+
     def new_case(self) -> None:
         if not self.finish_loading():
             return
@@ -329,6 +340,9 @@ class OasysApp(App[int]):
     # ------------------------------------------------------------------------------------------
     # Keys every screen shares.
     # ------------------------------------------------------------------------------------------
+
+    def action_show_report(self) -> None:
+        self.show_report()
 
     def action_help(self) -> None:
         from oasys_diversity.screens.help import HelpScreen

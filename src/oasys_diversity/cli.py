@@ -108,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     dsub.add_parser("check", parents=[common], help="validate the directory")
     dsub.add_parser("list", parents=[common], help="list services with their areas and last-checked dates")
 
+    from oasys_diversity import team_commands
+
+    team_commands.add_parsers(sub, common, _date)
+
     export = sub.add_parser("export", parents=[common], help="export a case's assessment summary")
     export.add_argument("case_id", type=int)
     export.add_argument("--format", choices=["md", "text", "json", "pdf", "docx"], default="md")
@@ -289,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
         "directory": cmd_directory,
         "export": cmd_export,
     }
+    from oasys_diversity.team_commands import HANDLERS as team_handlers
+
+    handlers.update(team_handlers)
     try:
         if args.command is None:
             return cmd_app(args)

@@ -68,6 +68,9 @@ class CaseCommands(Provider):
                 PaletteCommand("Export this case", partial(app.show_export, case_id), "Write a summary for the record")
             )
         found.append(PaletteCommand("New case", app.new_case, "Start a new conversation"))
+        found.append(
+            PaletteCommand("Team report", app.show_report, "Counts by ethnic group for this database, no names")
+        )
         found.append(PaletteCommand("Switch case: show all cases", app.switch_case, "Back to the list of cases"))
         found.extend(self._case_commands(app, case_id))
         return found

@@ -86,3 +86,8 @@ def case_rows(db: sqlite3.Connection | sqlite_utils.Database) -> list[CaseRow]:
         )
         for row in rows
     ]
+
+
+def case_ids(db: sqlite3.Connection | sqlite_utils.Database) -> list[int]:
+    """Every case id, oldest first (for whole-database reports; the screen pages through case_rows)."""
+    return [row[0] for row in db.execute("SELECT id FROM cases ORDER BY id").fetchall()]
