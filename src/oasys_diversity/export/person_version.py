@@ -38,6 +38,10 @@ INTERPRETER = (
     "it with you and an interpreter, so that you can understand it and say what you think."
 )
 WRONG_OR_MISSING = "If anything here is wrong or missing, tell your probation officer and we will change it."
+STILL_CHECKING = (
+    "Your probation officer is checking the details of{other} organisations that could help, and will tell "
+    "you about them."
+)
 COME_BACK = "We can talk about anything else whenever you are ready."
 
 # A step's gist: whole sentences up to about this many words (always at least one sentence).
@@ -45,9 +49,14 @@ GIST_WORDS = 45
 # In easy read, a sentence longer than this is split where it joins two ideas.
 EASY_WORDS = 18
 
+QUOTE_MARK = "\u0000"
+# A first sentence this short is kept even when it only says why ("You told us reading letters is hard.").
+OPENING_WORDS = 15
+_ACTION = re.compile(r"\b(will|can|is going to)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"\u201c][^\"\u201c\u201d]*[\"\u201d]")
 _ASIDE = re.compile(r"\s*\([^()]*\)")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u201c\"])")
+# A sentence ends at . ! or ? before a capital, but not after an initial ("P. Okafor").
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)\s+(?=[A-Z\u201c\"])")
 
 
 def plan_status(summary: Summary) -> str:
@@ -86,10 +95,13 @@ def person_document(summary: Summary) -> list[Block]:
         blocks += _step(number, objective, easy)
 
     offered = [r for r in summary.referrals if r.state != "declined" and r.checked_locally]
-    if offered:
+    unchecked = [r for r in summary.referrals if r.state != "declined" and not r.checked_locally]
+    if offered or unchecked:
         blocks.append(Heading(2, "Organisations that could help"))
         for referral in offered:
             blocks += _organisation(referral, easy)
+        if unchecked:
+            blocks += _lines(STILL_CHECKING.format(other=" other" if offered else ""), easy)
 
     blocks.append(Heading(2, "What we talked about"))
     blocks += _talked_about(summary, easy)
@@ -118,7 +130,7 @@ def officer_notices(summary: Summary) -> list[str]:
 
 def _step(number: int, objective: ObjectiveSummary, easy: bool) -> list[Block]:
     who = objective.owner_name or PERSON_OWNER.get(objective.owner, objective.owner_label)
-    name = f"{number}. {objective.title}" if objective.title else f"Step {number}"
+    name = f"Step {number}: {objective.title}" if objective.title else f"Step {number}"
     blocks: list[Block] = [Para(name, "title")]
     blocks += _lines(gist(objective.action), easy)
     if easy:
@@ -156,18 +168,32 @@ def _talked_about(summary: Summary, easy: bool) -> list[Block]:
 
 
 def gist(action: str) -> str:
-    """A step's wording cut to its first whole sentences, without anything quoted from the record (which may
-    be the officer's words about the person, not words for them)."""
+    """A step's wording cut to what will happen: its first sentence when short (it often says why), then
+    the sentences that say what will or can be done, up to about GIST_WORDS words. Any sentence or aside
+    quoting what was recorded is left out: that may be the officer's words about the person, not to them."""
     text = _ASIDE.sub(lambda m: "" if _QUOTED.search(m.group()) or REMOVED in m.group() else m.group(), action)
+    # A quote may hold full stops of its own: each becomes one mark before the text is cut into sentences.
+    # (A quote that ends its sentence inside the quotation marks keeps that ending outside the mark.)
+    text = _QUOTED.sub(_quote_mark, text.replace(REMOVED, QUOTE_MARK))
     sentences = [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
     kept: list[str] = []
-    for sentence in sentences:
-        if _QUOTED.search(sentence) or REMOVED in sentence:
+    for number, sentence in enumerate(sentences):
+        if QUOTE_MARK in sentence:
             continue
-        if kept and len(" ".join(kept + [sentence]).split()) > GIST_WORDS:
+        opening = number == 0 and len(sentence.split()) <= OPENING_WORDS
+        if not opening and not _ACTION.search(sentence):
+            continue
+        has_action = any(_ACTION.search(k) for k in kept)
+        if has_action and len(" ".join(kept + [sentence]).split()) > GIST_WORDS:
             break
         kept.append(sentence)
-    return " ".join(kept)
+    clean = [s for s in sentences if QUOTE_MARK not in s]
+    return " ".join(kept) or (clean[0] if clean else "")
+
+
+def _quote_mark(quote: re.Match[str]) -> str:
+    last = quote.group()[-2:-1]
+    return QUOTE_MARK + (last if last in (".", "!", "?") else "")
 
 
 def easy_sentences(text: str) -> list[str]:
@@ -187,7 +213,8 @@ def easy_sentences(text: str) -> list[str]:
 def _split_point(sentence: str) -> tuple[str, str, str]:
     for joint in ("; ", ", and ", ": ", ", so ", ", but "):
         head, sep, tail = sentence.partition(joint)
-        if sep and len(head.split()) >= 4 and len(tail.split()) >= 4:
+        inside_brackets = head.count("(") > head.count(")")
+        if sep and not inside_brackets and len(head.split()) >= 4 and len(tail.split()) >= 4:
             return head, sep, tail
     return sentence, "", ""
 
