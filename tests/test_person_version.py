@@ -148,13 +148,18 @@ def test_a_checked_entry_stays():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_a_preferred_language_other_than_english_puts_the_interpreter_note_at_the_top():
+def preferring(language: str):
+    """The sample person's version with only a preferred language recorded (no interpreter answer)."""
     assessment = sample_assessment()
     del assessment.answers["language.interpreter_needed"]
     assessment.answers["language.preferred_language"] = Answer(
-        question_id="language.preferred_language", status="answered", value="Sylheti"
+        question_id="language.preferred_language", status="answered", value=language
     )
-    built = build_summary(assessment, sample_plan(), sample_bank(), today=date(2026, 3, 4), for_person=True)
+    return build_summary(assessment, sample_plan(), sample_bank(), today=date(2026, 3, 4), for_person=True)
+
+
+def test_a_preferred_language_other_than_english_puts_the_interpreter_note_at_the_top():
+    built = preferring("Sylheti")
     assert built.read_with_interpreter and built.preferred_language == "Sylheti"
     md = render(built, "md")
     assert md.index(INTERPRETER) < md.index("What happens next")
@@ -162,12 +167,7 @@ def test_a_preferred_language_other_than_english_puts_the_interpreter_note_at_th
 
 
 def test_english_as_preferred_language_needs_no_interpreter_note():
-    assessment = sample_assessment()
-    del assessment.answers["language.interpreter_needed"]
-    assessment.answers["language.preferred_language"] = Answer(
-        question_id="language.preferred_language", status="answered", value="English"
-    )
-    built = build_summary(assessment, sample_plan(), sample_bank(), today=date(2026, 3, 4), for_person=True)
+    built = preferring("English")
     assert not built.read_with_interpreter
     assert INTERPRETER not in render(built, "md")
     assert officer_notices(built) == []

@@ -52,6 +52,8 @@ EASY_WORDS = 18
 QUOTE_MARK = "\u0000"
 # A first sentence this short is kept even when it only says why ("You told us reading letters is hard.").
 OPENING_WORDS = 15
+# Words that can start a sentence's subject, so a clause after "and" can stand on its own.
+SUBJECTS = {"you", "your", "they", "their", "we", "it", "this", "nothing", "nobody", "someone", "there", "i"}
 _ACTION = re.compile(r"\b(will|can|is going to)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"\u201c][^\"\u201c\u201d]*[\"\u201d]")
 _ASIDE = re.compile(r"\s*\([^()]*\)")
@@ -214,7 +216,9 @@ def _split_point(sentence: str) -> tuple[str, str, str]:
     for joint in ("; ", ", and ", ": ", ", so ", ", but "):
         head, sep, tail = sentence.partition(joint)
         inside_brackets = head.count("(") > head.count(")")
-        if sep and not inside_brackets and len(head.split()) >= 4 and len(tail.split()) >= 4:
+        # After "and", "so" or "but" the rest must say who does it, or it is no sentence on its own.
+        subject = joint in ("; ", ": ") or tail.split(" ", 1)[0].lower() in SUBJECTS
+        if sep and subject and not inside_brackets and len(head.split()) >= 4 and len(tail.split()) >= 4:
             return head, sep, tail
     return sentence, "", ""
 

@@ -225,7 +225,7 @@ def build_summary(
     rule_sets = _rule_sets(bank, rules)
     plan, _ = without_forbidden_wording(plan, forbidden_phrases(assessment, bank, rules, rule_sets))
     rule_titles = {r.id: r.title for rule_set in reversed(rule_sets) for r in rule_set.objectives}
-    preferred_language, read_with_interpreter = _language_needs(assessment)
+    preferred_language, read_with_interpreter = language_needs(assessment)
     if redact:
         preferred_language = None
         assessment, plan = redact_records(assessment, plan, bank)
@@ -354,7 +354,7 @@ def _rule_sets(bank: QuestionBank, rules: RuleSet | None) -> list[RuleSet]:
     return rule_sets
 
 
-def _language_needs(assessment: Assessment) -> tuple[str | None, bool]:
+def language_needs(assessment: Assessment) -> tuple[str | None, bool]:
     """(their preferred language as recorded, whether to go through documents with an interpreter)."""
     preferred = assessment.answer(PREFERRED_LANGUAGE)
     language = preferred.value.strip() if preferred.is_answered and isinstance(preferred.value, str) else None
