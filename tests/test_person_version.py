@@ -193,8 +193,20 @@ def test_easy_read_has_one_short_sentence_per_line():
     assert max(len(p.split()) for p in paragraphs) < 45
 
 
-def test_version_and_easy_read_from_the_cli(tmp_path, capsys):
+def test_version_from_the_cli(capsys):
     with pytest.raises(SystemExit) as stopped:
         main(["--version"])
     assert stopped.value.code == 0
     assert capsys.readouterr().out.startswith("oasys-diversity ")
+
+
+def test_easy_read_and_the_officers_notices_from_the_cli(tmp_path, capsys):
+    db = tmp_path / "cases.db"
+    assert main(["import", str(PEOPLE / f"{FULLEST}.json"), "--db", str(db)]) == 0
+    case_id = capsys.readouterr().out.strip()
+    out = tmp_path / "easy.md"
+    code = main(["export", case_id, "--for-person", "--easy-read", "--out", str(out), "--db", str(db)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "note: Left out of the person's version until someone checks them locally" in err
+    assert "For Jas, from P. Okafor, your probation officer.\n\nWe met on" in out.read_text(encoding="utf-8")
