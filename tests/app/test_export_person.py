@@ -6,8 +6,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from oasys_diversity.app import create_app
 from oasys_diversity.model import Answer, Assessment, Case
 from oasys_diversity.screens.export import ExportScreen
@@ -34,14 +32,6 @@ def seed(tmp_path: Path, language: str) -> tuple[Path, int]:
     case_id = import_assessment(db, Assessment(case=case, answers=answers))
     db.close()
     return db_path, case_id
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "home"
-    folder.mkdir(exist_ok=True)
-    monkeypatch.setenv("HOME", str(folder))
-    return folder
 
 
 async def open_export(pilot, case_id: int) -> ExportScreen:
