@@ -306,7 +306,7 @@ def build_summary(
         agreement_label=AGREEMENT_LABELS[plan.agreement],
         agreement_reason=plan.agreement_reason,
         agreed_on=plan.agreed_on if plan.agreement == "agrees" else None,
-        easy_read=easy_read,
+        easy_read=easy_read and for_person,  # the officer's record has one layout
         preferred_language=preferred_language,
         read_with_interpreter=read_with_interpreter,
         oasys_boxes=_oasys_boxes(domains, bank),
