@@ -112,12 +112,19 @@ def resolve_destination(text: str, *, default_name: str, fmt: str) -> Path:
     return path
 
 
+INTERPRETER_REMINDER = (
+    "Their preferred language is not English (or they need an interpreter): go through the person's version "
+    "with them and an interpreter."
+)
+
+
 @dataclass(frozen=True)
 class ExportRequest:
     fmt: str
     for_person: bool
     redact: bool
     out: Path
+    easy_read: bool = False
 
 
 class ExportScreen(Screen):
@@ -128,7 +135,8 @@ class ExportScreen(Screen):
     HELP = (
         "Choose the **format** (↑↓ within the list, Tab to move on), **who it is for** (the case record, or the "
         "shorter summary written for the person on probation), and whether to **redact** it (initials instead "
-        "of names, no reference, none of their own words: for training or supervision outside the case).\n\n"
+        "of names, no reference, none of their own words: for training or supervision outside the case). For "
+        "the person, **Easy read** gives short sentences, one per line, in larger type.\n\n"
         "**Save to** is filled in for you; change it if you like. `~` is your home folder. If a file is already "
         "there, Export asks before replacing it.\n\n"
         "Press **ctrl+s** (or Enter in Save to, or the Export button) to write the file. Where it went is shown "
@@ -142,10 +150,11 @@ class ExportScreen(Screen):
     class Finished(Message):
         """The worker is done: `where` is the file written, or `problem` says why not."""
 
-        def __init__(self, where: Path | None, problem: str | None) -> None:
+        def __init__(self, where: Path | None, problem: str | None, notices: list[str] | None = None) -> None:
             super().__init__()
             self.where = where
             self.problem = problem
+            self.notices = notices or []
 
     def __init__(self, case_id: int) -> None:
         super().__init__()
@@ -154,6 +163,7 @@ class ExportScreen(Screen):
         self.busy = False
         self._auto_destination = ""
         self._confirm_replace: Path | None = None
+        self.needs_interpreter = False
 
     @property
     def oasys(self) -> OasysApp:
@@ -173,6 +183,8 @@ class ExportScreen(Screen):
                         yield MarkedRadioButton("The person on probation", name="person")
                     yield MarkedCheckbox("Redact for sharing", id="export-redact")
                     yield Static("Initials for names, no reference, none of their words.", id="export-redact-hint")
+                    yield MarkedCheckbox("Easy read (for the person)", id="export-easy", disabled=True)
+            yield Static(INTERPRETER_REMINDER, id="export-interpreter", markup=False)
             yield Label("Save to (a file path; ~ is your home folder)", id="export-destination-label")
             yield Input(id="export-destination")
             with Horizontal(id="export-actions"):
@@ -191,12 +203,30 @@ class ExportScreen(Screen):
             heading = f"Case {self.case_id} could not be read: {problem}"
         else:
             self.reference = case.reference
+            self.needs_interpreter = self._needs_interpreter()
             self.sub_title = f"Export — {case.name} ({case.reference})"
             heading = f"Export the assessment summary for {case.name} ({case.reference})."
         if self.oasys.banner:
             heading += f"\n{self.oasys.banner}: every page of this export will be marked {self.oasys.banner}."
         self.query_one("#export-heading", Static).update(heading)
         self._update_destination()
+        self._update_person_options()
+
+    def _needs_interpreter(self) -> bool:
+        """Whether what is written for this person should be gone through with an interpreter."""
+        from oasys_diversity.export.summary import language_needs
+        from oasys_diversity.store import StoreError, load_assessment
+
+        try:
+            return language_needs(load_assessment(self.oasys.db, self.case_id))[1]
+        except (StoreError, LookupError):
+            return False
+
+    def _update_person_options(self) -> None:
+        """Easy read only for the person's version; the interpreter reminder whenever that is chosen."""
+        for_person = self.choices()[1]
+        self.query_one("#export-easy", MarkedCheckbox).disabled = not for_person
+        self.query_one("#export-interpreter", Static).display = for_person and self.needs_interpreter
 
     # -- the choices -----------------------------------------------------------------------------
 
@@ -237,6 +267,7 @@ class ExportScreen(Screen):
     @on(MarkedCheckbox.Changed)
     def _choices_changed(self) -> None:
         self._update_destination()
+        self._update_person_options()
 
     @on(Input.Changed, "#export-destination")
     def _destination_typed(self) -> None:
@@ -277,7 +308,8 @@ class ExportScreen(Screen):
         self.refresh_bindings()
         self.query_one("#export-run", Button).disabled = True
         self.show_result(f"Writing {shown_path(out)} …")
-        self.run_export(ExportRequest(fmt, for_person, redact, out))
+        easy = for_person and self.query_one("#export-easy", MarkedCheckbox).value
+        self.run_export(ExportRequest(fmt, for_person, redact, out, easy_read=easy))
 
     @work(thread=True, exclusive=True, group="export")
     def run_export(self, request: ExportRequest) -> None:
@@ -290,6 +322,7 @@ class ExportScreen(Screen):
         folder = request.out.parent
         made_folder = not folder.exists()
         db, own_connection = None, False
+        notices: list[str] = []
         try:
             db, own_connection = self._reading_connection()
             folder.mkdir(parents=True, exist_ok=True)
@@ -303,13 +336,15 @@ class ExportScreen(Screen):
                 out=request.out,
                 banner=self.oasys.banner,
                 directory_path=self.oasys.directory_path,
+                easy_read=request.easy_read,
+                notices=notices,
             )
         except Exception as problem:  # the officer gets a message, never a traceback; the case is untouched
             if made_folder:
                 self._remove_if_empty(folder)
             self.post_message(self.Finished(None, self.describe_failure(problem, ExportError)))
         else:
-            self.post_message(self.Finished(where or request.out, None))
+            self.post_message(self.Finished(where or request.out, None, notices))
         finally:
             if own_connection and db is not None:
                 db.close()
@@ -356,6 +391,8 @@ class ExportScreen(Screen):
             return
         self.show_result(f"Saved to {message.where}")
         self.notify(f"Saved to {shown_path(message.where)}", timeout=6)
+        for notice in message.notices:  # e.g. entries left out of the person's version until checked
+            self.notify(notice, title="Before you hand it over", severity="warning", timeout=15, markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "export":

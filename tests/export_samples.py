@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 
 from oasys_diversity.model import (
@@ -231,21 +233,78 @@ def sample_plan(objectives: int = 2) -> Plan:
 # ---------------------------------------------------------------------------------------------
 
 
-def _visible(text: str) -> str:
-    # fpdf2 leaves a few shaped glyphs (Indic vowel signs drawn before their consonant) without their own
-    # character in the PDF's text map; readers show those as control characters. Drop them.
-    return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 0x20)
-
-
 def pdf_pages(data: bytes) -> list[str]:
+    """Each page's text as a reader that honours /ActualText would give it (Acrobat, poppler, screen readers).
+
+    Typst marks each shaped cluster whose glyphs do not map one to one onto characters (an Indic vowel sign
+    drawn before its consonant) with its real text in /ActualText; pypdf's own extractor ignores that and
+    repeats the cluster. So the text is read here: runs in content order, an /ActualText span in place of its
+    glyphs, a new line wherever a run starts lower on the page.
+    """
     import io
 
     from pypdf import PdfReader
+    from pypdf.generic import ContentStream
 
-    return [_visible(page.extract_text()) for page in PdfReader(io.BytesIO(data)).pages]
+    pages = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        fonts = {name: _to_unicode(font.get_object()) for name, font in page["/Resources"]["/Font"].items()}
+        stream = ContentStream(page.get_contents(), page.pdf)
+        text = ""
+        run: list[str] = []  # the glyphs' text of the run being read, in drawing order
+        font: dict[int, str] = {}
+        spans: list[bool] = []  # per open marked-content span: does it carry /ActualText?
+        y = None
+        for operands, operator in stream.operations:
+            if operator == b"cm":
+                new_y = float(operands[5])
+                text += _run_text(run) + ("" if y is None else "\n" if abs(new_y - y) > 1 else " ")
+                run, y = [], new_y
+            elif operator == b"Tf":
+                font = fonts[operands[0]]
+            elif operator in (b"BDC", b"BMC"):
+                actual = operator == b"BDC" and hasattr(operands[1], "get") and "/ActualText" in operands[1]
+                if actual and not any(spans):
+                    run.append(str(operands[1]["/ActualText"]))
+                spans.append(actual)
+            elif operator == b"EMC" and spans:
+                spans.pop()
+            elif operator in (b"Tj", b"TJ") and not any(spans):
+                for part in operands[0] if operator == b"TJ" else operands:
+                    # pypdf gives a string as bytes, or as text keeping its bytes in original_bytes.
+                    raw = getattr(part, "original_bytes", part)
+                    if isinstance(raw, bytes):
+                        run += [font.get(int.from_bytes(raw[i : i + 2]), "") for i in range(0, len(raw), 2)]
+        text += _run_text(run)
+        pages.append(re.sub(r" {2,}", " ", re.sub(r" *\n[\n ]*", "\n", text)).strip() + "\n")
+    return pages
+
+
+def _run_text(glyphs: list[str]) -> str:
+    """A run's text in reading order: a right-to-left run is drawn from its last character to its first."""
+    text = "".join(glyphs)
+    strong = next(
+        (unicodedata.bidirectional(ch) for ch in text if unicodedata.bidirectional(ch) in ("L", "R", "AL")), "L"
+    )
+    return "".join(reversed(glyphs)) if strong in ("R", "AL") else text
+
+
+def _to_unicode(font) -> dict[int, str]:
+    """A Typst (Identity-H) font's glyph -> text map, from its ToUnicode CMap."""
+    cmap = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+    glyphs: dict[int, str] = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for code, text in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
+            glyphs[int(code, 16)] = bytes.fromhex(text).decode("utf-16-be")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for low, high, start in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            for offset in range(int(high, 16) - int(low, 16) + 1):
+                glyphs[int(low, 16) + offset] = chr(int(start, 16) + offset)
+    return glyphs
 
 
 def pdf_text(data: bytes) -> str:
+    """Every page's text and the file's document information (title, author...)."""
     import io
 
     from pypdf import PdfReader
@@ -253,6 +312,16 @@ def pdf_text(data: bytes) -> str:
     reader = PdfReader(io.BytesIO(data))
     metadata = " ".join(str(v) for v in (reader.metadata or {}).values())
     return "\n".join(pdf_pages(data)) + "\n" + metadata
+
+
+def pdf_xmp(data: bytes) -> str:
+    """The PDF's XMP metadata packet (where PDF/UA conformance is declared), as text."""
+    import io
+
+    from pypdf import PdfReader
+
+    metadata = PdfReader(io.BytesIO(data)).trailer["/Root"].get("/Metadata")
+    return metadata.get_object().get_data().decode("utf-8") if metadata is not None else ""
 
 
 def docx_text(data: bytes) -> str:

@@ -32,7 +32,7 @@ from export_samples import (
 
 from oasys_diversity.export import ExportError, build_summary, render
 from oasys_diversity.export.docx import direction_runs
-from oasys_diversity.export.fonts import FontsMissing, main_fonts
+from oasys_diversity.export.fonts import FontsMissing, font_folder
 from oasys_diversity.export.markdown import escape
 from oasys_diversity.export.summary import (
     LEFT_OUT,
@@ -191,7 +191,7 @@ def test_the_persons_version_has_no_officer_guidance_or_oasys_jargon(person_expo
         "not to be pressed",
     ):
         assert officer_only not in text, officer_only
-    assert "What we agreed" in text
+    assert "What happens next" in text
     assert "Your probation officer" in text
     assert "Sylhet Community Link" in text
     assert "We agreed to refer you." in text
@@ -201,12 +201,13 @@ def test_the_persons_version_says_who_does_what_by_when(person_exports):
     md = person_exports["md"]
     assert (
         "**Step 1**\n\n"
-        "- **What will happen:** Book a Sylheti interpreter for every supervision appointment\n"
-        "- **Who:** Your probation officer\n"
-        "- **By:** 17 March 2026"
+        "Book a Sylheti interpreter for every supervision appointment\n\n"
+        "- **Who and by when:** Your probation officer, by 17 March 2026\n"
+        f"- **You said:** \u201c{QUOTES['person_view']}\u201d"
     ) in md
-    assert f"For {PREFERRED}." in md
-    assert "You told us you do not agree with this plan." in md
+    assert f"For {PREFERRED}, from {OFFICER}, your probation officer." in md
+    # Headed by what the plan really is: here, not agreed, in their own words.
+    assert md.index(f"You did not agree because \u201c{QUOTES['agreement']}\u201d") < md.index("What happens next")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,8 +251,8 @@ def test_no_export_denies_recorded_trauma_or_says_no_issues(fmt, for_person):
     assert not [phrase for phrase in DENIALS if phrase in text.lower()]
     shown = escape if fmt == "md" else str
     assert shown(LEFT_OUT) in text
-    assert "A first conversation has happened." in text  # only the sentence that denied it goes
     if not for_person:
+        assert "A first conversation has happened." in text  # only the sentence that denied it goes
         assert shown(LEFT_OUT_WARNING) in text  # the officer is told to correct the plan
 
 
@@ -391,13 +392,13 @@ def test_a_character_no_font_can_draw_is_flagged_in_the_pdf_and_never_logged(cap
     with caplog.at_level(logging.DEBUG):
         data = render(build_summary(assessment, sample_plan(), sample_bank(), today=TODAY), "pdf")
     assert "Some characters in this record cannot be drawn" in pdf_text(data).replace("\n", " ")
-    # fpdf2 can log the characters a font lacks: the person's words must never reach a log.
+    # A library could log the characters a font lacks: the person's words must never reach a log.
     assert "我" not in caplog.text
 
 
 def test_no_font_is_a_clear_error(tmp_path):
     with pytest.raises(FontsMissing, match="NotoSans-Regular.ttf"):
-        main_fonts([tmp_path])
+        font_folder(tmp_path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -543,7 +544,7 @@ def test_markdown_escapes_the_persons_words():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_markdown_and_text_never_import_fpdf_docx_or_the_planner():
+def test_markdown_and_text_never_import_typst_docx_or_the_planner():
     script = textwrap.dedent(
         """
         import sys
@@ -553,7 +554,7 @@ def test_markdown_and_text_never_import_fpdf_docx_or_the_planner():
         summary = build_summary(sample_assessment(), sample_plan(), sample_bank())
         for fmt in ("md", "text"):
             render(summary, fmt)
-        heavy = ("fpdf", "docx", "pypdf", "uharfbuzz", "fontTools", "textual")
+        heavy = ("typst", "docx", "pypdf", "textual")
         loaded = [name for name in heavy + ("oasys_diversity.planner",) if name in sys.modules]
         render(summary, "json")
         loaded += [name for name in heavy if name in sys.modules]
@@ -565,7 +566,7 @@ def test_markdown_and_text_never_import_fpdf_docx_or_the_planner():
 
 
 def test_a_missing_pdf_library_is_one_clear_error(monkeypatch):
-    # A None entry in sys.modules makes `import fpdf` fail as if it were not installed.
-    monkeypatch.setitem(sys.modules, "fpdf", None)
-    with pytest.raises(ExportError, match=r"needs the 'fpdf' library: install oasys-diversity\[export\]"):
+    # A None entry in sys.modules makes `import typst` fail as if it were not installed.
+    monkeypatch.setitem(sys.modules, "typst", None)
+    with pytest.raises(ExportError, match=r"needs the 'typst' library: install oasys-diversity\[export\]"):
         render(summary(), "pdf")

@@ -60,6 +60,9 @@ def test_the_wheel_installs_and_runs_questions_check(tmp_path: Path):
     assert len(domains) >= 8
     assert "oasys_diversity/questions/__init__.py" in names
     assert any(n.startswith("oasys_diversity/questions/rules/") and n.endswith(".toml") for n in names)
+    # The PDF's Typst template and the fonts it may use.
+    assert "oasys_diversity/export/summary.typ" in names
+    assert "oasys_diversity/fonts/NotoSans-Regular.ttf" in names
 
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", venv], RUN_TIMEOUT, cwd=tmp_path)

@@ -28,6 +28,15 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("oasys-diversity")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     # The global options work before or after a subcommand (`export 3 --db X` and `--db X export 3`):
     # every parser shares them, and SUPPRESS keeps an absent one from overwriting one already given.
@@ -51,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Guided diversity conversations for probation supervision. With no command, opens the app.",
     )
     global_options(parser, None)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("demo", parents=[common], help="open the app on a fresh demo database of fictional people")
@@ -116,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("case_id", type=int)
     export.add_argument("--format", choices=["md", "text", "json", "pdf", "docx"], default="md")
     export.add_argument("--for-person", action="store_true", help="the shorter summary written for the person")
+    export.add_argument(
+        "--easy-read", action="store_true", help="with --for-person: short sentences, one per line, larger type"
+    )
     export.add_argument("--redact", action="store_true", help="initials for names; no reference; no quotes")
     export.add_argument("--out", type=Path, help="where to write (default: standard output for text formats)")
     export.add_argument("--banner", help="a banner stamped on every page (e.g. PRACTICE)")
@@ -258,6 +271,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     db = _db(args)
     bank = _bank(args)
+    notices: list[str] = []
     try:
         where = export_case(
             db,
@@ -269,9 +283,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             out=args.out,
             banner=args.banner,
             directory_path=args.directory,
+            easy_read=args.easy_read,
+            notices=notices,
         )
     except ExportError as error:
         raise CommandError(str(error)) from None
+    for notice in notices:
+        print(f"note: {notice}", file=sys.stderr)
     if where is not None:
         print(f"written to {where}", file=sys.stderr)
     return 0

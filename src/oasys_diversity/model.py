@@ -503,6 +503,7 @@ class Plan(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     agreement: Agreement = "not_yet_asked"
     agreement_reason: str | None = None  # the person's reasons, in their words
+    agreed_on: date | None = None  # the day they said they agree (kept while they still do)
 
 
 def is_snake_case(code: str) -> bool:

@@ -586,11 +586,16 @@ def set_referral_state(plan: Plan, referral_id: str, state: ReferralState, reaso
     raise KeyError(f"no referral {referral_id!r} in this plan")
 
 
-def record_agreement(plan: Plan, agreement: Agreement, reason: str | None = None) -> Plan:
-    """Whether the person agrees with the plan, with their reasons in their own words."""
+def record_agreement(plan: Plan, agreement: Agreement, reason: str | None = None, on: date | None = None) -> Plan:
+    """Whether the person agrees with the plan, with their reasons in their own words. Agreeing records the
+    day (`on`, default today), so the person's version can say "Agreed on ..."; saying it again keeps it."""
     new = plan.model_copy(deep=True)
     new.agreement = agreement
     new.agreement_reason = reason.strip() if reason and reason.strip() else None
+    if agreement != "agrees":
+        new.agreed_on = None
+    elif plan.agreement != "agrees" or plan.agreed_on is None:
+        new.agreed_on = on or date.today()
     return new
 
 
@@ -608,6 +613,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "built_on": plan.built_on.isoformat(),
         "agreement": plan.agreement,
         "agreement_reason": plan.agreement_reason,
+        "agreed_on": plan.agreed_on.isoformat() if plan.agreed_on else None,
         "objectives": [
             {
                 "id": o.id,

@@ -71,3 +71,12 @@ def screen_text(app: OasysApp) -> str:
     from textual.widgets import Static
 
     return "\n".join(str(widget.render()) for widget in app.screen.query(Static))
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A private home folder, so exports land in the test's folder and paths typed by keys stay short."""
+    folder = tmp_path / "home"
+    folder.mkdir(exist_ok=True)
+    monkeypatch.setenv("HOME", str(folder))
+    return folder

@@ -80,15 +80,6 @@ def _fixed_plan_day(monkeypatch):
     monkeypatch.setattr(plan_screen_module, "plan_today", lambda: TODAY)
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    """A private home folder, so exports land in the test's folder and paths typed by keys stay short."""
-    folder = tmp_path / "home"
-    folder.mkdir(exist_ok=True)
-    monkeypatch.setenv("HOME", str(folder))
-    return folder
-
-
 # ---------------------------------------------------------------------------------------------
 # Review
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from oasys_diversity.export.fonts import FontsMissing
+from oasys_diversity.export.pdf import PdfFailed
 from oasys_diversity.export.summary import Summary, build_summary
 from oasys_diversity.model import Assessment, Plan, QuestionBank
 
@@ -52,7 +53,7 @@ def render(summary: Summary, fmt: str) -> str | bytes:
         raise ExportError(
             f"the {fmt} export needs the '{error.name}' library: install oasys-diversity[export]"
         ) from None
-    except FontsMissing as error:
+    except (FontsMissing, PdfFailed) as error:
         raise ExportError(str(error)) from None
 
 
@@ -67,10 +68,13 @@ def export_case(
     banner: str | None = None,
     directory_path: Path | None = None,
     today: date | None = None,
+    easy_read: bool = False,
+    notices: list[str] | None = None,
 ) -> Path | None:
     """Render a stored case and write it to `out`, or to standard output for md, text and json.
 
-    Returns the path written, or None for standard output. PDF and Word need `out`.
+    Returns the path written, or None for standard output. PDF and Word need `out`. What the officer should
+    know before handing the person's version over (an interpreter; entries left out) is added to `notices`.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -87,8 +91,13 @@ def export_case(
         redact=redact,
         banner=banner,
         today=today,
+        easy_read=easy_read,
     )
     content = render(summary, fmt)
+    if notices is not None:
+        from oasys_diversity.export.person_version import officer_notices
+
+        notices.extend(officer_notices(summary))
     if out is None:
         assert isinstance(content, str)
         sys.stdout.write(content)

@@ -1,7 +1,7 @@
 """The summary laid out as a plain sequence of blocks, shared by the Markdown, PDF and Word renderers.
 
-Two layouts: the officer's record (by domain, then the plan) and the shorter one written for the person
-on probation. Every block carries one style only, so no renderer has to parse markup inside the person's
+Two layouts: the officer's record (by domain, then the plan), here, and the shorter one written for the
+person on probation (person_version.py). Every block carries one style only, so no renderer has to parse markup inside the person's
 words (which may contain any character at all).
 """
 
@@ -78,8 +78,21 @@ def quoted(words: str) -> str:
     return f"\u201c{words}\u201d"
 
 
+OFFICER_TITLE = "Diversity and identity summary"
+PERSON_TITLE = "Your plan"
+
+
+def document_title(summary: Summary) -> str:
+    """The title on the page and in the file's properties (never a name)."""
+    return PERSON_TITLE if summary.for_person else OFFICER_TITLE
+
+
 def build_document(summary: Summary) -> list[Block]:
-    return person_document(summary) if summary.for_person else officer_document(summary)
+    if summary.for_person:
+        from oasys_diversity.export.person_version import person_document
+
+        return person_document(summary)
+    return officer_document(summary)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,7 +101,7 @@ def build_document(summary: Summary) -> list[Block]:
 
 
 def officer_document(summary: Summary) -> list[Block]:
-    blocks: list[Block] = [Heading(1, "Diversity and identity summary")]
+    blocks: list[Block] = [Heading(1, OFFICER_TITLE)]
     blocks += [Field("Person on probation", summary.person_name)]
     if summary.preferred_name:
         blocks.append(Field("Preferred name", summary.preferred_name))
@@ -210,91 +223,4 @@ def referral_blocks(referral: ReferralSummary) -> list[Block]:
     if referral.stale:
         checked = long_date(referral.assured_date) if referral.assured_date else "never"
         blocks.append(Field("Directory entry", f"last checked {checked}: over 12 months old, check before referring"))
-    return blocks
-
-
-# ---------------------------------------------------------------------------------------------
-# The person's version: plain words, what we agreed, who does what by when, which organisations and why
-# ---------------------------------------------------------------------------------------------
-
-PERSON_OWNER = {
-    "person": "You",
-    "probation_practitioner": "Your probation officer",
-    "prison_offender_manager": "Your prison offender manager",
-    "programme_staff": "The programme team",
-    "partnership_agency": "A partner organisation",
-    "crs_provider": "A support service",
-    "someone_else": "Someone else we agreed",
-}
-
-PERSON_AGREEMENT = {
-    "agrees": "You told us you agree with this plan.",
-    "does_not_agree": "You told us you do not agree with this plan. We will keep talking about it.",
-    "could_not_answer": "You were not able to say yet what you think of this plan. We can come back to it.",
-    "not_yet_asked": "We have not asked you yet what you think of this plan. Please tell us.",
-}
-
-
-def person_document(summary: Summary) -> list[Block]:
-    blocks: list[Block] = [Heading(1, "What we talked about and agreed")]
-    blocks.append(
-        Para(
-            f"For {summary.display_name}. Written by {summary.officer}, your probation officer, "
-            f"after we met on {long_date(summary.assessed_on)}."
-        )
-    )
-    if summary.plan_suggested:
-        blocks.append(
-            Para("This is a first draft of your plan. We will go through it together and change what does not fit.")
-        )
-
-    blocks.append(Heading(2, "What we agreed"))
-    active = [o for o in summary.objectives if o.active]
-    if not active:
-        blocks.append(Para("We have not agreed any steps yet."))
-    for number, objective in enumerate(active, 1):
-        who = objective.owner_name or PERSON_OWNER.get(objective.owner, objective.owner_label)
-        blocks += [
-            Para(f"Step {number}", "title"),
-            Field("What will happen", objective.action),
-            Field("Who", who),
-            Field("By", long_date(objective.target_date)),
-            Field("How we will know", objective.measure),
-        ]
-
-    blocks.append(Heading(2, "Organisations that could help"))
-    offered = [r for r in summary.referrals if r.state != "declined"]
-    if not offered:
-        blocks.append(Para("We have not picked any organisations yet."))
-    for referral in offered:
-        blocks.append(Para(f"{referral.organisation}: {referral.service}", "title"))
-        if referral.because_domains:
-            blocks.append(Field("Why", "It links to what we talked about: " + "; ".join(referral.because_domains)))
-        if referral.state == "accepted":
-            blocks.append(Field("What happens next", "We agreed to refer you."))
-        else:
-            blocks.append(Field("What happens next", "We will talk about it with you before anything is sent."))
-        if referral.contact:
-            blocks.append(Field("How to contact them", referral.contact))
-
-    blocks.append(Heading(2, "What we talked about"))
-    lines = []
-    for section in summary.domains:
-        if section.nothing_discussed:
-            lines.append(f"{section.title}: {NOT_DISCUSSED}")
-            continue
-        parts = ["talked about"]
-        if section.not_discussed:
-            parts.append("some questions not yet discussed")
-        if section.declined:
-            parts.append("you chose not to answer some questions, and that is fine")
-        lines.append(f"{section.title}: " + "; ".join(parts))
-    blocks.append(Bullets(tuple(lines)))
-    blocks.append(Para("We can come back to anything not yet discussed whenever you are ready."))
-
-    blocks.append(Heading(2, "What you think of the plan"))
-    blocks.append(Para(PERSON_AGREEMENT[summary.agreement]))
-    if summary.agreement_reason:
-        blocks.append(quote_field("In your words", summary.agreement_reason))
-    blocks.append(Para("If anything here is wrong or missing, tell your probation officer and we will change it."))
     return blocks

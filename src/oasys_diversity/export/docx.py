@@ -10,7 +10,7 @@ import io
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from oasys_diversity.export.document import Bullets, Field, Heading, Para, build_document, quoted
+from oasys_diversity.export.document import Bullets, Field, Heading, Para, build_document, document_title, quoted
 from oasys_diversity.export.summary import Summary, long_date
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def render(summary: Summary) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm, Pt
 
-    title = "What we talked about and agreed" if summary.for_person else "Diversity and identity summary"
+    title = document_title(summary)
     doc = Document()
     props = doc.core_properties
     # Never a name in the file's properties: the template's author would otherwise be kept.
@@ -83,8 +83,9 @@ def render(summary: Summary) -> bytes:
     section.top_margin = section.bottom_margin = Mm(20)
 
     normal = doc.styles["Normal"]
-    normal.font.size = Pt(10.5)
-    _cs_size(normal.element.get_or_add_rPr(), 21)
+    # Easy read: larger type (14 pt) for the whole document.
+    normal.font.size = Pt(14 if summary.easy_read else 10.5)
+    _cs_size(normal.element.get_or_add_rPr(), 28 if summary.easy_read else 21)
 
     if summary.banner:
         header = section.header.paragraphs[0]

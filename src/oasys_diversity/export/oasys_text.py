@@ -22,11 +22,11 @@ from oasys_diversity.export.document import (
     Para,
     item_fields,
     objective_blocks,
-    person_document,
     quote_field,
     quoted,
     referral_blocks,
 )
+from oasys_diversity.export.person_version import person_document
 from oasys_diversity.export.summary import OasysBox, Summary, long_date
 
 WIDTH = 78

@@ -61,6 +61,11 @@ OBJECTIVE_STATE_LABELS = {
     "declined": "Set aside",
     "added": "Added by the officer",
 }
+# Words a directory entry carries until someone checks it locally (the shipped examples all do).
+UNCHECKED = re.compile(r"to be (completed|confirmed) locally", re.IGNORECASE)
+INTERPRETER_QUESTION = "language.interpreter_needed"
+PREFERRED_LANGUAGE = "language.preferred_language"
+
 REFERRAL_STATE_LABELS = {"suggested": "Suggested", "accepted": "Accepted", "declined": "Declined"}
 
 
@@ -112,6 +117,8 @@ class ObjectiveSummary(BaseModel):
     because_domains: list[str] = Field(default_factory=list)  # domain titles, for the person's version
     person_view: str | None = None
     state: ItemState
+    # The plan rule's short name ("Interpreter for every appointment"); None for the officer's own.
+    title: str | None = None
     state_label: str
     reason: str | None = None
 
@@ -133,6 +140,13 @@ class ReferralSummary(BaseModel):
     assured_date: date | None = None
     how_to_refer: str | None = None
     contact: str | None = None
+
+    @property
+    def checked_locally(self) -> bool:
+        """False for a directory entry nobody has checked here yet (never assured, or its contact details
+        still say "to be completed locally"): the officer's record keeps it, the person's version leaves it out."""
+        placeholder = any(UNCHECKED.search(text or "") for text in (self.contact, self.how_to_refer, self.organisation))
+        return self.assured_date is not None and not placeholder
 
 
 class OasysBox(BaseModel):
@@ -170,6 +184,14 @@ class Summary(BaseModel):
     agreement: Agreement = "not_yet_asked"
     agreement_label: str
     agreement_reason: str | None = None
+    # The day the person agreed the plan, where the plan recorded it.
+    agreed_on: date | None = None
+    # The person's version laid out for easy reading: short sentences, larger type, one idea per line.
+    easy_read: bool = False
+    # Their preferred language as recorded (None when not recorded, or redacted), and whether what is written
+    # for them should be gone through with an interpreter (preferred language not English, or one is needed).
+    preferred_language: str | None = None
+    read_with_interpreter: bool = False
     oasys_boxes: list[OasysBox] = Field(default_factory=list)
     # The (redacted, where asked) records this summary was built from: the JSON export writes these.
     assessment: Assessment
@@ -196,11 +218,16 @@ def build_summary(
     banner: str | None = None,
     today: date | None = None,
     rules: RuleSet | None = None,
+    easy_read: bool = False,
 ) -> Summary:
     """Everything any rendering needs, in one place. No database; the only files read are the plan rules
     (for the words no summary may use), and only when `rules` is not given."""
-    plan, _ = without_forbidden_wording(plan, forbidden_phrases(assessment, bank, rules))
+    rule_sets = _rule_sets(bank, rules)
+    plan, _ = without_forbidden_wording(plan, forbidden_phrases(assessment, bank, rules, rule_sets))
+    rule_titles = {r.id: r.title for rule_set in reversed(rule_sets) for r in rule_set.objectives}
+    preferred_language, read_with_interpreter = language_needs(assessment)
     if redact:
+        preferred_language = None
         assessment, plan = redact_records(assessment, plan, bank)
     # Answers in the bank's order, so the JSON export reads in the order the questions are asked.
     order = {q.id: n for n, q in enumerate(bank.questions)}
@@ -236,6 +263,7 @@ def build_summary(
             state=o.state,
             state_label=OBJECTIVE_STATE_LABELS[o.state],
             reason=o.reason,
+            title=rule_titles.get(o.rule_id) if o.rule_id else None,
         )
         for o in plan.objectives
     ]
@@ -277,6 +305,10 @@ def build_summary(
         agreement=plan.agreement,
         agreement_label=AGREEMENT_LABELS[plan.agreement],
         agreement_reason=plan.agreement_reason,
+        agreed_on=plan.agreed_on if plan.agreement == "agrees" else None,
+        easy_read=easy_read and for_person,  # the officer's record has one layout
+        preferred_language=preferred_language,
+        read_with_interpreter=read_with_interpreter,
         oasys_boxes=_oasys_boxes(domains, bank),
         assessment=assessment,
         plan=plan,
@@ -288,28 +320,48 @@ def build_summary(
 # ---------------------------------------------------------------------------------------------
 
 
-def forbidden_phrases(assessment: Assessment, bank: QuestionBank, rules: RuleSet | None = None) -> list[str]:
+def forbidden_phrases(
+    assessment: Assessment, bank: QuestionBank, rules: RuleSet | None = None, rule_sets: list[RuleSet] | None = None
+) -> list[str]:
     """The phrases the guards forbid for this person, e.g. "no trauma" when trauma is recorded.
 
     Without `rules`, the rules beside the bank are read, together with the shipped rules: a local rules folder
-    may add guards, but cannot switch off the national ones for an export. The rules module is imported here,
-    not at the top, and the planner never is.
+    may add guards, but cannot switch off the national ones for an export.
     """
-    from oasys_diversity.rules import RulesError, load_rules, rules_dir, shipped_rules_dir
-
-    rule_sets = [rules] if rules is not None else []
-    if rules is None:
-        local = rules_dir(Path(bank.source_dir)) if bank.source_dir else shipped_rules_dir()
-        if local.resolve() != shipped_rules_dir().resolve():
-            try:
-                rule_sets.append(load_rules(Path(bank.source_dir)))
-            except RulesError:
-                pass  # a broken local file is reported by `questions check`; the shipped guards still apply
-        rule_sets.append(load_rules(None))
+    if rule_sets is None:
+        rule_sets = _rule_sets(bank, rules)
     found: list[str] = []
     for rule_set in rule_sets:
         found.extend(p for p in rule_set.forbidden_phrases(assessment.answers) if p not in found)
     return found
+
+
+def _rule_sets(bank: QuestionBank, rules: RuleSet | None) -> list[RuleSet]:
+    """`rules`, or the rules beside the bank (when they load) followed by the shipped rules. The rules module
+    is imported here, not at the top, and the planner never is."""
+    from oasys_diversity.rules import RulesError, load_rules, rules_dir, shipped_rules_dir
+
+    if rules is not None:
+        return [rules]
+    rule_sets = []
+    local = rules_dir(Path(bank.source_dir)) if bank.source_dir else shipped_rules_dir()
+    if local.resolve() != shipped_rules_dir().resolve():
+        try:
+            rule_sets.append(load_rules(Path(bank.source_dir)))
+        except RulesError:
+            pass  # a broken local file is reported by `questions check`; the shipped guards still apply
+    rule_sets.append(load_rules(None))
+    return rule_sets
+
+
+def language_needs(assessment: Assessment) -> tuple[str | None, bool]:
+    """(their preferred language as recorded, whether to go through documents with an interpreter)."""
+    preferred = assessment.answer(PREFERRED_LANGUAGE)
+    language = preferred.value.strip() if preferred.is_answered and isinstance(preferred.value, str) else None
+    not_english = bool(language) and not re.fullmatch(r"(british\s+)?english\.?", language.strip(), re.IGNORECASE)
+    interpreter = assessment.answer(INTERPRETER_QUESTION)
+    needed = interpreter.is_answered and interpreter.value == "yes"
+    return language or None, not_english or needed
 
 
 def without_forbidden_wording(plan: Plan, phrases: list[str]) -> tuple[Plan, bool]:
