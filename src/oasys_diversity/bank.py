@@ -155,6 +155,16 @@ def check_content(folder: Path | None = None) -> list[str]:
         from oasys_diversity.directory import check_directory
 
         problems.extend(check_directory(directory))
+    scenarios = root / "scenarios"
+    if scenarios.is_dir() and importlib.util.find_spec("oasys_diversity.scenario") is not None:
+        from oasys_diversity.rules import load_rules
+        from oasys_diversity.scenario import check_scenarios
+
+        try:
+            known_rules: set[str] | None = {r.id for r in load_rules(root).objectives}
+        except Exception:  # the rules' own problems are reported above; check the scenarios without them
+            known_rules = None
+        problems.extend(check_scenarios(scenarios, bank, known_rules))
     return problems
 
 

@@ -578,35 +578,38 @@ def requires_answer(condition: Condition, question_id: str) -> bool:
     return False
 
 
+def condition_problems(condition: Condition, bank: QuestionBank) -> list[str]:
+    """What is wrong with a condition against the bank (unknown ids and codes, ops that do not fit), without a
+    location: rules and practice scenarios put their own FILE:LINE in front."""
+    problems: list[str] = []
+    for leaf in _leaves(condition):
+        assert leaf.question is not None
+        if not bank.has(leaf.question):
+            problems.append(f"unknown question id {leaf.question!r}")
+            continue
+        question = bank.question(leaf.question)
+        if leaf.op in STATUS_OPS:
+            continue
+        if leaf.op not in OPS_FOR_KIND.get(question.kind, set()):
+            problems.append(f"op {leaf.op!r} does not fit {leaf.question} ({question.kind})")
+            continue
+        values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+        if question.kind in ("single", "yes_no_unsure", "multi"):
+            problems.extend(
+                f"unknown code {value!r} for {leaf.question}" for value in values if value not in question.codes()
+            )
+        if question.kind == "number" and not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            problems.append(f"{leaf.question} is a number; compare with numbers")
+    return problems
+
+
 def _bank_problems(ruleset: RuleSet, bank: QuestionBank) -> list[str]:
     """Problems only the question bank can reveal: unknown ids and codes, operators that do not fit."""
     problems: list[str] = []
 
     def check_condition(item: Any, condition: Condition | None, label: str) -> None:
-        if condition is None:
-            return
-        for leaf in _leaves(condition):
-            assert leaf.question is not None
-            if not bank.has(leaf.question):
-                problems.append(f"{_where(item)}: {label}: unknown question id {leaf.question!r}")
-                continue
-            question = bank.question(leaf.question)
-            if leaf.op in STATUS_OPS:
-                continue
-            if leaf.op not in OPS_FOR_KIND.get(question.kind, set()):
-                problems.append(
-                    f"{_where(item)}: {label}: op {leaf.op!r} does not fit {leaf.question} ({question.kind})"
-                )
-                continue
-            if question.kind in ("single", "yes_no_unsure", "multi"):
-                values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
-                for value in values:
-                    if value not in question.codes():
-                        problems.append(f"{_where(item)}: {label}: unknown code {value!r} for {leaf.question}")
-            if question.kind == "number":
-                values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
-                if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-                    problems.append(f"{_where(item)}: {label}: {leaf.question} is a number; compare with numbers")
+        if condition is not None:
+            problems.extend(f"{_where(item)}: {label}: {p}" for p in condition_problems(condition, bank))
 
     def check_text(item: Any, text: str, label: str) -> None:
         for match in PLACEHOLDER.finditer(text):
