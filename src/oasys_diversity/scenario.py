@@ -73,6 +73,7 @@ class Reply(BaseModel):
     when: ReplyWhen = "always"
     follow_up: str | None = None  # with when = "if_follow_up": the question that must be asked first
     source_line: int | None = None
+    key_lines: dict[str, int] = Field(default_factory=dict, exclude=True)  # set by the loader, for errors
 
     @model_validator(mode="after")
     def _consistent(self) -> Reply:
@@ -97,6 +98,7 @@ class Fact(BaseModel):
     text: str  # the fact, in the trainer's words
     recorded: Condition
     source_line: int | None = None
+    key_lines: dict[str, int] = Field(default_factory=dict, exclude=True)  # set by the loader, for errors
 
 
 class PlanCheck(BaseModel):
@@ -116,6 +118,7 @@ class PlanCheck(BaseModel):
     # education, training and employability, but are not the employment a person may not take up).
     except_tags: list[str] = Field(default_factory=list)
     source_line: int | None = None
+    key_lines: dict[str, int] = Field(default_factory=dict, exclude=True)  # set by the loader, for errors
 
     @model_validator(mode="after")
     def _one_target(self) -> PlanCheck:
@@ -196,12 +199,27 @@ def _table_lines(text: str) -> dict[str, list[int]]:
     return found
 
 
-def _line_of(loc: tuple[Any, ...], lines: dict[str, list[int]]) -> int:
-    if loc and isinstance(loc[0], str):
-        starts = lines.get(loc[0], [1])
-        index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
-        return starts[index] if index < len(starts) else starts[0]
-    return 1
+def _line_of(loc: tuple[Any, ...], lines: dict[str, list[int]], text_lines: list[str]) -> int:
+    """The line of the table an error is in, or of the key itself when the error names one."""
+    if not loc or not isinstance(loc[0], str):
+        return 1
+    starts = lines.get(loc[0], [1])
+    index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
+    start = starts[index] if index < len(starts) else starts[0]
+    key = next((part for part in loc[1:] if isinstance(part, str)), None)
+    return _key_line(text_lines, start, key) if key else start
+
+
+def _key_line(text_lines: list[str], start: int, key: str) -> int:
+    """The line where `key = ...` is set in the table starting at `start` (the table's line if not found)."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for number in range(start, len(text_lines)):
+        line = text_lines[number]
+        if _TABLE.match(line):
+            break
+        if pattern.match(line):
+            return number + 1
+    return start
 
 
 def read_scenario(path: Path) -> tuple[Scenario | None, list[str]]:
@@ -216,12 +234,14 @@ def read_scenario(path: Path) -> tuple[Scenario | None, list[str]]:
         match = re.search(r"line (\d+)", str(error))
         return None, [f"{path}:{match.group(1) if match else 1}: bad TOML: {str(error).split(' (at')[0]}"]
     lines = _table_lines(text)
+    text_lines = text.splitlines()
     for key in ("reply", "fact", "must", "must_not"):
         entries = data.get(key)
         if isinstance(entries, list):
             for index, entry in enumerate(entries):
                 if isinstance(entry, dict):
-                    entry["source_line"] = _line_of((key, index), lines)
+                    entry["source_line"] = _line_of((key, index), lines, text_lines)
+                    entry["key_lines"] = {k: _line_of((key, index, k), lines, text_lines) for k in entry}
     try:
         return Scenario.model_validate({**data, "source_file": str(path)}), []
     except ValidationError as error:
@@ -229,7 +249,7 @@ def read_scenario(path: Path) -> tuple[Scenario | None, list[str]]:
         for detail in error.errors():
             loc = tuple(p for p in detail["loc"] if p not in ("function-after",))
             where = ".".join(str(p) for p in loc) or "file"
-            problems.append(f"{path}:{_line_of(loc, lines)}: {where}: {detail['msg']}")
+            problems.append(f"{path}:{_line_of(loc, lines, text_lines)}: {where}: {detail['msg']}")
         return None, problems
 
 
@@ -241,7 +261,7 @@ def _bank_problems(scenario: Scenario, bank: QuestionBank, known_rules: set[str]
     problems: list[str] = []
     seen: set[str] = set()
     for reply in scenario.reply:
-        at = f"{path}:{reply.source_line or 1}"
+        at = f"{path}:{reply.key_lines.get('question', reply.source_line or 1)}"
         if not bank.has(reply.question):
             problems.append(f"{at}: reply: unknown question id {reply.question!r}")
             continue
@@ -252,7 +272,7 @@ def _bank_problems(scenario: Scenario, bank: QuestionBank, known_rules: set[str]
             try:
                 bank.question(reply.question).check_value(reply.value)
             except ValueError as error:
-                problems.append(f"{at}: reply: {error}")
+                problems.append(f"{path}:{reply.key_lines.get('value', reply.source_line or 1)}: reply: {error}")
         if reply.follow_up is not None and not bank.has(reply.follow_up):
             problems.append(f"{at}: reply {reply.question}: follow_up names unknown question {reply.follow_up!r}")
         if reply.when == "after_check_in":
@@ -265,6 +285,7 @@ def _bank_problems(scenario: Scenario, bank: QuestionBank, known_rules: set[str]
         if fact.id in fact_ids:
             problems.append(f"{at}: fact: duplicate id {fact.id!r}")
         fact_ids.add(fact.id)
+        at = f"{path}:{fact.key_lines.get('recorded', fact.source_line or 1)}"
         problems.extend(f"{at}: fact {fact.id}: {p}" for p in condition_problems(fact.recorded, bank))
     if known_rules is not None:
         for check in scenario.must + scenario.must_not:
