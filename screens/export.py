@@ -49,8 +49,9 @@ def export_today() -> date:
     return date.today()
 
 
-def export_folder() -> Path:
-    """Where exports go by default: a folder in the officer's Documents, or in their home if there is none."""
+def export_folder(kind: str = "live") -> Path:
+    """Where exports go by default: a folder in the officer's Documents, or in their home if there is none.
+    Practice and demo exports go to a `practice` or `demo` folder inside it, never beside real records."""
     try:
         import platformdirs
 
@@ -58,7 +59,7 @@ def export_folder() -> Path:
     except Exception:  # platformdirs cannot always name a Documents folder (headless servers)
         documents = None
     base = documents if documents is not None and documents.is_dir() else Path.home()
-    return base / EXPORT_FOLDER_NAME
+    return base / EXPORT_FOLDER_NAME if kind == "live" else base / EXPORT_FOLDER_NAME / kind
 
 
 def safe_file_part(text: str) -> str:
@@ -252,7 +253,7 @@ class ExportScreen(Screen):
     def _update_destination(self) -> None:
         """Keep the suggested path in step with the choices, unless the officer typed their own."""
         destination = self.query_one("#export-destination", Input)
-        suggested = shown_path(export_folder() / self.default_name())
+        suggested = shown_path(export_folder(self.oasys.db_kind) / self.default_name())
         fmt = self.choices()[0]
         if not destination.value or destination.value == self._auto_destination:
             destination.value = suggested
@@ -357,7 +358,7 @@ class ExportScreen(Screen):
         path = getattr(self.oasys, "db_path", None)
         if path is None:
             return self.oasys.db, False
-        return open_db(path), True
+        return open_db(path, self.oasys.db_kind), True
 
     @staticmethod
     def describe_failure(problem: Exception, export_error: type[Exception]) -> str:

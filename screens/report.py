@@ -62,7 +62,7 @@ class ReportScreen(Screen[None]):
         app: Any = self.app
         try:
             # A connection of this thread's own: SQLite connections stay in the thread that made them.
-            db = open_db(app.db_path)
+            db = open_db(app.db_path, app.db_kind)
             try:
                 report = build_report(facts_from_database(db, app.bank))
             finally:

@@ -100,8 +100,11 @@ class OasysApp(App[int]):
         served_for = os.environ.get("OASYS_DIVERSITY_OFFICER", "").strip()
         if served_for:
             self.set_officer(served_for)
+        # Which database this app may open (store_kind.py); practice and demo stamp every screen and export.
+        self.db_kind: str = "demo" if demo_folder is not None else "live"
         if demo_folder is not None:
             self.sub_title = "DEMO — fictional people"
+            self.banner = "DEMO — fictional people"
 
     # ------------------------------------------------------------------------------------------
     # Start-up: open the database and the bank, or say clearly why not.
@@ -120,7 +123,7 @@ class OasysApp(App[int]):
         from oasys_diversity.store_open import StoreError, open_connection
 
         try:
-            self.connection = open_connection(self.db_path)
+            self.connection = open_connection(self.db_path, self.db_kind)
         except (StoreError, OSError) as error:
             self._show_startup_error(
                 "The case database could not be opened",

@@ -46,7 +46,7 @@ def build_demo_database(
     from oasys_diversity.store import StoreError, import_assessment, load_assessment, open_db, set_position
 
     today = today or date.today()
-    db = open_db(db_path)
+    db = open_db(db_path, kind="demo")
     case_ids: list[int] = []
     try:
         for path in demo_files():

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from oasys_diversity.store_kind import WrongKind, ensure_kind
 from oasys_diversity.store_migrations import (
     APP_MARKER,
     KNOWN_MIGRATIONS,
@@ -247,16 +248,17 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     log.info("applied schema migrations %s to %s", ", ".join(names), path)
 
 
-def open_db(path: str | os.PathLike[str]) -> sqlite_utils.Database:
+def open_db(path: str | os.PathLike[str], kind: str = "live") -> sqlite_utils.Database:
     """Open (or create) the case database at `path`, ready for the store's functions.
 
     Refuses, without modifying it, a file that is not SQLite, is damaged (quick_check), is not an
-    oasys-diversity database, was made by a newer version, or is read-only.
+    oasys-diversity database, was made by a newer version, or is read-only. `kind` is the mode asking
+    ("live", "practice" or "demo"): a database of another kind is refused too (store_kind.py).
     """
-    return as_database(open_connection(path))
+    return as_database(open_connection(path, kind))
 
 
-def open_connection(path: str | os.PathLike[str]) -> sqlite3.Connection:
+def open_connection(path: str | os.PathLike[str], kind: str = "live") -> sqlite3.Connection:
     """`open_db`'s checked, configured and migrated connection, without the sqlite-utils wrapper.
 
     For reading at start-up (the case list); `as_database(conn)` wraps it for the store's other functions.
@@ -264,6 +266,7 @@ def open_connection(path: str | os.PathLike[str]) -> sqlite3.Connection:
     path = Path(path).expanduser()
     if path.is_dir():
         raise StoreError(f"{path} is a folder, not a database file")
+    created = not path.exists() or path.stat().st_size == 0
     with _owner_only_umask():
         if path.exists():
             _inspect_existing(path)
@@ -283,6 +286,10 @@ def open_connection(path: str | os.PathLike[str]) -> sqlite3.Connection:
         try:
             _configure(conn, path)
             _migrate(conn, path)
+            ensure_kind(conn, path, kind, created)
+        except WrongKind as error:
+            conn.close()
+            raise StoreError(str(error)) from None
         except StoreError:
             conn.close()
             raise
