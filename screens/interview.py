@@ -305,6 +305,8 @@ class InterviewScreen(Screen[None]):
         # The answer widget and notes box, kept from question to question (see screens/answers.py).
         self._answer_box: AnswerBox | None = None
         self._notes_box: NotesBox | None = None
+        # Practice: domains whose check-in has been read out (a scenario may hold a reply back until then).
+        self._checked_in: set[str] = set()
 
     # ------------------------------------------------------------------------------------------
     # Set-up
@@ -331,6 +333,7 @@ class InterviewScreen(Screen[None]):
                     yield StepText("", id="step-text", classes="to-read", markup=False)
                     yield Static("", id="step-hint", classes="hint", markup=False)
                     yield Prompt("", id="prompt", markup=False)
+                    yield Static("", id="practice-reply", markup=False)
                     yield Static("", id="status", markup=False)
                     yield Static("", id="problem", markup=False)
                     yield Static("", id="notes-label", markup=False)
@@ -352,6 +355,8 @@ class InterviewScreen(Screen[None]):
         self.answers = dict(assessment.answers)
         name = self.answer("person.preferred_name").value or assessment.case.name
         marks = [mark for mark in (app.banner, "DEMO" if app.demo_folder is not None else None) if mark]
+        if app.banner and app.title == app.banner:
+            marks = []  # the header's title already carries it
         self.sub_title = " · ".join([*marks, assessment.case.reference, str(name)])
         self.steps = interview_steps(self.bank, self.answers)
         if self.start_question is not None:
@@ -428,6 +433,7 @@ class InterviewScreen(Screen[None]):
             hint = "PgDn begins this section's questions."
         else:
             assert domain.check_in is not None
+            self._checked_in.add(domain.id)
             heading = "Check in before the next question"
             words = domain.check_in.text
             hint = "If they would rather stop or skip, PgDn still moves on; nothing is recorded."
@@ -449,6 +455,7 @@ class InterviewScreen(Screen[None]):
         notes = question.kind != "text" or bool(question.note_prompt)
         self._clear_problem()
         self._update("#prompt", question.prompt)
+        self._show_practice_reply(question.id)
         self._update("#status", self._status_text(answer))
         self._update("#notes-label", question.note_prompt or "In their own words (optional)")
         holder = self._part("#step")
@@ -474,11 +481,22 @@ class InterviewScreen(Screen[None]):
         for selector in ("#step-heading", "#step-text", "#step-hint"):
             self._part(selector).display = reading
         self._part("#prompt").display = self._part("#status").display = not reading
+        self._part("#practice-reply").display = not reading and bool(self._texts.get("#practice-reply"))
         self._part("#notes-label").display = not reading and notes
         if self._answer_box is not None:
             self._answer_box.display = not reading
         if self._notes_box is not None:
             self._notes_box.display = not reading and notes
+
+    def _show_practice_reply(self, question_id: str) -> None:
+        """In practice mode, what the fictional person says at this question (screens/practice.py)."""
+        said = None
+        if getattr(self.app, "db_kind", "live") == "practice":
+            from oasys_diversity.screens.practice import reply_for
+
+            domain = question_id.split(".")[0]
+            said = reply_for(self.app, self.case_id, question_id, self.answers, domain in self._checked_in)
+        self._update("#practice-reply", said or "")
 
     def _part(self, selector: str) -> Any:
         """A widget composed with the screen, or None once the screen is closing and it has gone."""

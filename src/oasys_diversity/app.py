@@ -77,6 +77,7 @@ class OasysApp(App[int]):
         directory_path: Path | None = None,
         *,
         demo_folder: Path | None = None,
+        practice: bool = False,
     ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
@@ -104,7 +105,37 @@ class OasysApp(App[int]):
         self.db_kind: str = "demo" if demo_folder is not None else "live"
         if demo_folder is not None:
             self.sub_title = "DEMO — fictional people"
-            self.banner = "DEMO — fictional people"
+            self.set_banner("DEMO — fictional people")
+        if practice:
+            self.db_kind = "practice"
+            self.set_banner("PRACTICE — fictional person")
+        # Practice scenarios, loaded with the bank when first needed (practice_app.py).
+        self.scenarios: list[Any] | None = None
+
+    def set_banner(self, banner: str) -> None:
+        """Stamp every screen (the header's title) and every export (`banner`) with e.g. PRACTICE."""
+        self.banner = banner
+        self.title = banner
+
+    def on_mount(self) -> None:
+        if self.db_kind == "practice":
+            self.show_scenarios()
+
+    def show_scenarios(self) -> None:
+        """The practice scenario picker (practice mode only; the live app says how to start practice)."""
+        if self.db_kind != "practice":
+            self.notify("Practice runs on its own database: quit and run `oasys-diversity practice`.", markup=False)
+            return
+        from oasys_diversity.screens.practice import ScenarioScreen
+
+        self.push_screen(ScenarioScreen())
+
+    def show_feedback(self, case_id: int) -> None:
+        if self.db_kind != "practice" or not self._flush_open_screens():
+            return
+        from oasys_diversity.screens.practice import FeedbackScreen
+
+        self.push_screen(FeedbackScreen(case_id))
 
     # ------------------------------------------------------------------------------------------
     # Start-up: open the database and the bank, or say clearly why not.
@@ -377,6 +408,7 @@ def create_app(
     directory_path: Path | str | None = None,
     *,
     demo_folder: Path | None = None,
+    practice: bool = False,
 ) -> OasysApp:
     """Build the app against the given files (tests and the demo use their own, never the officer's)."""
     return OasysApp(
@@ -384,6 +416,7 @@ def create_app(
         Path(questions_dir) if questions_dir is not None else None,
         Path(directory_path) if directory_path is not None else None,
         demo_folder=demo_folder,
+        practice=practice,
     )
 
 
@@ -392,6 +425,7 @@ def run_app(
     questions_dir: Path | None = None,
     directory_path: Path | None = None,
     demo: bool = False,
+    practice: bool = False,
 ) -> int:
     """Run the app until the officer quits; the exit code for the command line."""
     demo_folder: Path | None = None
@@ -405,12 +439,16 @@ def run_app(
         except DemoError as error:
             print(f"oasys-diversity: the demo could not be built: {error}", file=sys.stderr)
             return 1
+    elif db_path is None and practice:
+        from oasys_diversity.practice import practice_db_path
+
+        db_path = practice_db_path()
     elif db_path is None:
         from oasys_diversity.store import default_db_path
 
         db_path = default_db_path()
     try:
-        app = create_app(db_path, questions_dir, directory_path, demo_folder=demo_folder)
+        app = create_app(db_path, questions_dir, directory_path, demo_folder=demo_folder, practice=practice)
         result = app.run()
     finally:
         if demo_folder is not None:

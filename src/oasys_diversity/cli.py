@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     from oasys_diversity import team_commands
 
     team_commands.add_parsers(sub, common, _date)
+    from oasys_diversity import practice_commands
+
+    practice_commands.add_parsers(sub, common)
 
     export = sub.add_parser("export", parents=[common], help="export a case's assessment summary")
     export.add_argument("case_id", type=int)
@@ -314,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     from oasys_diversity.team_commands import HANDLERS as team_handlers
 
     handlers.update(team_handlers)
+    from oasys_diversity.practice_commands import HANDLERS as practice_handlers
+
+    handlers.update(practice_handlers)
     try:
         if args.command is None:
             return cmd_app(args)

@@ -72,6 +72,13 @@ class CaseCommands(Provider):
             PaletteCommand("Team report", app.show_report, "Counts by ethnic group for this database, no names")
         )
         found.append(PaletteCommand("Switch case: show all cases", app.switch_case, "Back to the list of cases"))
+        found.append(
+            PaletteCommand("Practice: choose a scenario", app.show_scenarios, "Train with a fictional person")
+        )
+        if case_id is not None and app.db_kind == "practice":
+            found.append(
+                PaletteCommand("Practice: feedback on this run", partial(app.show_feedback, case_id), "How it went")
+            )
         found.extend(self._case_commands(app, case_id))
         return found
 
