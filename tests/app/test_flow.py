@@ -107,7 +107,7 @@ def test_the_demo_has_a_new_a_half_way_and_a_finished_person_in_a_folder_of_its_
     folder, db_path = build_demo()
     try:
         assert db_path.parent == folder
-        db = open_db(db_path)
+        db = open_db(db_path, "demo")
         summaries = {s.reference: s for s in list_cases(db, bank)}
         assert len(summaries) == len(demo_files()) >= 3
         new = summaries["DEMO-0001"]

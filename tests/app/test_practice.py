@@ -224,3 +224,33 @@ async def test_the_live_app_refuses_a_practice_database_and_practice_a_live_one(
             assert "refusing to open it" in shown
     with pytest.raises(StoreError):
         open_db(live, "practice")
+
+
+async def test_the_demo_is_stamped_and_exports_to_a_demo_folder(home):
+    import shutil
+
+    from oasys_diversity.demo import build_demo
+    from oasys_diversity.screens.export import ExportScreen, export_folder
+
+    folder, db_path = build_demo()
+    try:
+        app = create_app(db_path, demo_folder=folder)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert app.banner == "DEMO — fictional people" and app.db_kind == "demo"
+            await pilot.pause()
+            case_id = list_cases(app.db)[0].id
+            app.show_export(case_id)
+            await pilot.pause()
+            export = app.screen
+            assert isinstance(export, ExportScreen)
+            from textual.widgets._header import HeaderTitle
+
+            assert "DEMO — fictional people" in str(export.query_one(HeaderTitle).render())
+            destination = export.query_one("#export-destination", Input).value
+            assert "/demo/" in destination or destination.startswith("~") and "demo" in destination
+            assert export_folder("demo").name == "demo"
+        with pytest.raises(StoreError, match="demo database"):
+            open_db(db_path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
