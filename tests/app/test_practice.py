@@ -6,6 +6,7 @@ employment objective; no interpreter; trauma never asked), and one that assumes 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,13 @@ async def test_a_run_played_well_meets_every_criterion(tmp_path: Path, home):
         assert missed == {}
         assert result.overall == 100
         assert_stamped(app)
+        # e writes the feedback, Markdown and JSON, to the practice exports folder.
+        await pilot.press("e")
+        await pilot.pause()
+    written = sorted((home / "oasys-diversity-exports" / "practice").glob("feedback-interpreter-never-booked-*"))
+    assert [p.suffix for p in written] == [".json", ".md"]
+    assert written[1].read_text(encoding="utf-8").startswith("**PRACTICE — fictional person**")
+    assert json.loads(written[0].read_text(encoding="utf-8"))["overall"] == 100
 
 
 KARIM_BADLY = {
