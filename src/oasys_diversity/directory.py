@@ -360,6 +360,19 @@ def check_directory(path: Path | None = None) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
+# The answers `PersonFacts.from_answers` reads to match referrals (`questions check` counts them as feeding the plan).
+MATCHING_QUESTIONS = (
+    "person.age",
+    "person.area",
+    "person.gender",
+    "language.interpreter_language",
+    "language.preferred_language",
+    "language.first_language",
+    "faith.religion",
+    "ethnicity.ons_category",
+)
+
+
 @dataclass
 class PersonFacts:
     """What matching may use, taken only from answered questions (never inferred from a name)."""
