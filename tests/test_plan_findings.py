@@ -529,3 +529,9 @@ def test_every_new_need_has_an_example_service_with_no_invented_contact_details(
         services = [s for s in directory().services if need in s.needs]
         assert services, need
         assert all(s.national and "to be completed locally" in (s.contact or "").lower() for s in services), need
+
+
+def test_docs_list_every_answer_and_what_it_leads_to():
+    docs = (Path(__file__).parent.parent / "docs" / "planner.md").read_text(encoding="utf-8")
+    for question in bank().questions:
+        assert f"| `{question.id}` (" in docs, question.id
