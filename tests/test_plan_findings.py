@@ -505,7 +505,9 @@ def test_prompts_a_person_can_hear(question_id, must_say, must_not_say):
 def test_status_explains_what_is_shared_and_hard_experiences_are_shown_not_read_out():
     status = bank().question("immigration.status")
     assert "card" in status.prompt and "Home Office" in status.prompt
-    assert "probation tells the Home Office" in status.guidance.listen_for
+    check_in = bank().domain("immigration").check_in.text
+    assert "what probation shares with the Home Office, and when" in check_in
+    assert "tell the Home Office about convictions and sentences" in check_in
     experiences = bank().question("trauma.experiences")
     assert "card" in experiences.prompt and "interpreter" in experiences.guidance.listen_for
 
