@@ -507,22 +507,26 @@ def _language_needed(answers: dict[str, Answer]) -> str | None:
 
 
 def _language_warnings(referrals: list[Referral], directory: Directory, language: str | None) -> list[str]:
-    """A referral whose service does not list the person's language is flagged, saying who makes the contact
-    and who interprets (HMIP 2021, 3.2 and 3.4: people who needed an interpreter were never offered one)."""
+    """Referrals whose service does not list the person's language, flagged in one warning that says who makes
+    the contact and who interprets (HMIP 2021, 3.2 and 3.4: people who needed an interpreter were never offered
+    one)."""
     if language is None:
         return []
-    warnings = []
+    lacking = []
     for referral in referrals:
         service = directory.service(referral.id)
         if referral.state == "declined" or service is None or "interpreting" in referral.needs:
             continue
         if not _speaks(service, [language]):
-            warnings.append(
-                f'"{referral.service}" does not list {language}: you make the first contact for the person, book an '
-                f"interpreter for {language} for every contact with the service, and tell the service before the "
-                "first appointment."
-            )
-    return warnings
+            lacking.append(f'"{referral.service}"')
+    if not lacking:
+        return []
+    which = "This referral does" if len(lacking) == 1 else "These referrals do"
+    return [
+        f"{which} not list {language}: {'; '.join(lacking)}. You make the first contact for the person, book an "
+        f"interpreter for {language} for every contact with the service, and tell the service before the first "
+        "appointment."
+    ]
 
 
 def _fingerprint(objectives: list[Objective]) -> set[tuple[Any, ...]]:
