@@ -594,6 +594,7 @@ def test_dump_is_json_ready_and_complete():
         "sensitive",
         "min",
         "max",
+        "record_only",
     }
     assert needs["show_if"] == {"question": "faith.religion", "op": "not_in", "value": ["no_religion"]}
     assert needs["options"][0] == {"code": "prayer_times", "label": "Prayer times", "group": None, "describe": False}

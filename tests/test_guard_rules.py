@@ -45,6 +45,10 @@ TESTED_GUARDS = {
     "recent_harm_safety",
     "immigration_advice_wanted",
     "discreet_contact",
+    # Tested with the fictional people of tests/test_plan_findings.py (issue 8).
+    "requirements_within_reach",
+    "family_involvement_declined",
+    "interpreter_for_agreement",
 }
 
 
@@ -419,7 +423,8 @@ def test_older_care_experience_gets_maturity_but_not_leaving_care():
 
 def test_young_adult_without_care_experience_gets_maturity_only():
     plan = plan_for(assessment({"person.age": 22}))
-    assert objective_ids(plan) == ["maturity_considered"]
+    # A mentor is offered to every young adult as a question (issue 8), never on an ethnic category.
+    assert objective_ids(plan) == ["culturally_specific_mentoring", "maturity_considered"]
     assert objective(plan, "maturity_considered").because == ["person.age"]
 
 
@@ -541,7 +546,8 @@ def test_recent_harm_gets_safety_planning_within_days_and_the_right_kind_of_supp
     plan = plan_for(person("woman_recent_harm_manchester"))  # domestic abuse, recent
     safety = objective(plan, "recent_harm_safety")
     assert safety.target_date <= ASSESSED_ON + timedelta(days=7)
-    assert safety.because == ["trauma.recent_harm"]
+    # What happened shapes the service named in the wording (issue 8), so it is among the reasons.
+    assert safety.because == ["trauma.recent_harm", "trauma.experiences"]
     # A domestic abuse service, not a hate crime service: the national specialist service is offered.
     assert "victim_support" not in referral_needs(plan)
     assert "abuse_support" in referral_needs(plan)
@@ -569,7 +575,7 @@ def test_recent_harm_guard_adds_the_objective_if_the_rules_lose_it():
     ]
     plan = plan_for(person("woman_recent_harm_manchester"), ruleset=with_rules(objectives=narrowed))
     added = objective(plan, "recent_harm_safety")
-    assert added.because == ["trauma.recent_harm"]
+    assert added.because == ["trauma.recent_harm", "trauma.experiences"]
     assert added.target_date <= ASSESSED_ON + timedelta(days=7)
 
 

@@ -149,7 +149,12 @@ def check_content(folder: Path | None = None) -> list[str]:
     if (root / "rules").is_dir() and importlib.util.find_spec("oasys_diversity.rules") is not None:
         from oasys_diversity.rules import check_rules
 
-        problems.extend(check_rules(root, bank))
+        rule_problems = check_rules(root, bank)
+        problems.extend(rule_problems)
+        if not rule_problems:
+            from oasys_diversity.coverage import coverage
+
+            problems.extend(coverage(bank, root).problems())
     directory = root / "directory"
     if directory.is_dir() and importlib.util.find_spec("oasys_diversity.directory") is not None:
         from oasys_diversity.directory import check_directory
@@ -190,6 +195,7 @@ def _dump_question(q: Question) -> dict[str, Any]:
         "sensitive": q.sensitive,
         "min": q.min,
         "max": q.max,
+        "record_only": q.record_only,
     }
 
 

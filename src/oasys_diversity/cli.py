@@ -164,10 +164,24 @@ def cmd_questions(args: argparse.Namespace) -> int:
             return 1
         bank = _bank(args, args.dir)
         print(f"question bank OK: {len(bank.domains)} domains, {len(bank.questions)} questions")
+        _print_coverage(bank, args.dir or args.questions)
         return 0
     bank = _bank(args, args.dir)
     print(json.dumps(dump_bank(bank), indent=2, ensure_ascii=False))
     return 0
+
+
+def _print_coverage(bank, folder: Path | None) -> None:
+    """How many questions feed the plan (only for a bank with plan rules beside it)."""
+    from oasys_diversity.coverage import coverage
+    from oasys_diversity.rules import rules_dir
+
+    if folder is not None and not rules_dir(Path(folder)).is_dir():
+        return
+    found = coverage(bank, folder)
+    print(found.summary_line())
+    if not found.unread:
+        print("every question feeds the plan or is marked record_only with a reason")
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -263,6 +263,9 @@ class Question(BaseModel):
     sensitive: bool = False
     min: float | None = None
     max: float | None = None
+    # Why this answer is kept for the record only and feeds no plan rule (`questions check` reports a question
+    # that no rule, guard, warning, referral match or summary section reads, unless it says why here).
+    record_only: str | None = None
     # Filled in by the loader from the file the question came from.
     domain: str = ""
     source_file: str | None = None

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from oasys_diversity.directory import Directory, PersonFacts, is_stale, match_services
+from oasys_diversity.directory import Directory, PersonFacts, _speaks, is_stale, match_services
 from oasys_diversity.model import (
     AGREEMENT_LABELS,
     NEED_AREA_LABELS,
@@ -143,6 +143,7 @@ def build_plan(
     person = PersonFacts.from_answers(answers)
     needs = _needs(objectives, suggestions, rules, answers, holding)
     referrals, referral_warnings = _referrals(needs, person, directory, rules, today, previous)
+    referral_warnings += _language_warnings(referrals, directory, _language_needed(answers))
     warnings.extend(referral_warnings)
 
     # 5. What is still to discuss, and what the person chose not to answer.
@@ -482,6 +483,50 @@ def _referrals(
             + ". Find the real local service before referring."
         )
     return referrals, warnings
+
+
+def _language_needed(answers: dict[str, Answer]) -> str | None:
+    """The language referrals must work in, when the person needs or may need an interpreter, or speaks little
+    English: the interpreter language they named, else their preferred or first language. None otherwise."""
+
+    def value(question_id: str) -> Any:
+        answer = answers.get(question_id)
+        return answer.value if answer is not None and answer.status == "answered" else None
+
+    needs_one = value("language.interpreter_needed") in ("yes", "unsure") or value("language.spoken_english") in (
+        "basic",
+        "little_or_none",
+    )
+    if not needs_one:
+        return None
+    for question_id in ("language.interpreter_language", "language.preferred_language", "language.first_language"):
+        named = value(question_id)
+        if isinstance(named, str) and named.strip() and named.strip().lower() != "english":
+            return named.strip()
+    return None
+
+
+def _language_warnings(referrals: list[Referral], directory: Directory, language: str | None) -> list[str]:
+    """Referrals whose service does not list the person's language, flagged in one warning that says who makes
+    the contact and who interprets (HMIP 2021, 3.2 and 3.4: people who needed an interpreter were never offered
+    one)."""
+    if language is None:
+        return []
+    lacking = []
+    for referral in referrals:
+        service = directory.service(referral.id)
+        if referral.state == "declined" or service is None or "interpreting" in referral.needs:
+            continue
+        if not _speaks(service, [language]):
+            lacking.append(f'"{referral.service}"')
+    if not lacking:
+        return []
+    which = "This referral does" if len(lacking) == 1 else "These referrals do"
+    return [
+        f"{which} not list {language}: {'; '.join(lacking)}. You make the first contact for the person, book an "
+        f"interpreter for {language} for every contact with the service, and tell the service before the first "
+        "appointment."
+    ]
 
 
 def _fingerprint(objectives: list[Objective]) -> set[tuple[Any, ...]]:

@@ -200,6 +200,7 @@ class ObjectiveRule(BaseModel):
     # Words for `{?name}` slots in `action`, each shown only when its answers are there.
     optional: dict[str, OptionalPart] = Field(default_factory=dict)
     person_view_prompt: str | None = None  # a question the officer can ask to record the person's view
+    merge_group: str | None = None
     source_file: str | None = None
     source_line: int | None = None
 

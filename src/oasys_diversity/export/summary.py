@@ -52,6 +52,14 @@ REMOVED = "[removed for sharing]"
 REDACTED_REFERENCE = "redacted"
 
 PREFERRED_NAME = "person.preferred_name"
+# How the person wants their ethnicity written: "own words only" leaves the official category out of every
+# summary (and so every export), shown as not stated at their request.
+RECORDING_PREFERENCE = "ethnicity.recording_preference"
+ONS_CATEGORY = "ethnicity.ons_category"
+OWN_WORDS_ONLY = "own_words_only"
+CATEGORY_WITHHELD = "Not stated: the person asked for their ethnicity to be recorded in their own words only"
+# The answers this module reads by id (`questions check` counts them as feeding the plan and exports).
+SUMMARY_READS = (PREFERRED_NAME, RECORDING_PREFERENCE)
 OTHER_DOMAIN = "other"
 
 OBJECTIVE_STATE_LABELS = {
@@ -416,6 +424,7 @@ def without_forbidden_wording(plan: Plan, phrases: list[str]) -> tuple[Plan, boo
 def _domains(assessment: Assessment, bank: QuestionBank) -> list[DomainSummary]:
     """Each domain's questions, sorted by status. Hidden follow-ups appear only if something was recorded."""
     result = []
+    own_words_only = _own_words_only(assessment)
     for domain in bank.domains:
         section = DomainSummary(id=domain.id, title=domain.title)
         for question in domain.questions:
@@ -423,6 +432,8 @@ def _domains(assessment: Assessment, bank: QuestionBank) -> list[DomainSummary]:
             if answer.status == "not_discussed" and not bank.is_visible(question, assessment.answers):
                 continue
             item = _item(question, answer)
+            if question.id == ONS_CATEGORY and own_words_only and answer.is_answered:
+                item.categories = [CATEGORY_WITHHELD]
             getattr(section, answer.status).append(item)
         result.append(section)
     unknown = [a for qid, a in assessment.answers.items() if not bank.has(qid) and a.status != "not_discussed"]
@@ -472,6 +483,12 @@ def _item(question: Question, answer: Answer) -> Item:
     else:
         item.categories = [_plain(value)]
     return item
+
+
+def _own_words_only(assessment: Assessment) -> bool:
+    """True when the person asked for their ethnicity in their own words only (the category not stated)."""
+    preference = assessment.answer(RECORDING_PREFERENCE)
+    return preference.is_answered and preference.value == OWN_WORDS_ONLY
 
 
 def _option_text(question: Question, code: str) -> str:
