@@ -32,6 +32,7 @@ from oasys_diversity.model import (
     Question,
     QuestionBank,
     ReferralState,
+    objective_status,
 )
 
 if TYPE_CHECKING:
@@ -112,8 +113,11 @@ class ObjectiveSummary(BaseModel):
     because_domains: list[str] = Field(default_factory=list)  # domain titles, for the person's version
     person_view: str | None = None
     state: ItemState
-    state_label: str
+    state_label: str  # every decision, truly named: "Accepted; changed by the officer (target date)"
     reason: str | None = None
+    title: str | None = None  # the officer's own title for it, when they gave one
+    accepted: bool = False
+    edited_fields: list[str] = Field(default_factory=list)
 
     @property
     def active(self) -> bool:
@@ -234,8 +238,11 @@ def build_summary(
             because_domains=domain_names(o.because),
             person_view=o.person_view,
             state=o.state,
-            state_label=OBJECTIVE_STATE_LABELS[o.state],
+            state_label=objective_status(o),
             reason=o.reason,
+            title=o.title,
+            accepted=o.accepted,
+            edited_fields=list(o.edited_fields),
         )
         for o in plan.objectives
     ]
