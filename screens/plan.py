@@ -705,7 +705,8 @@ class PlanScreen(Screen):
         self.query_one("#plan-keys", Static).update(self.key_hint())
 
     def selected_words(self) -> str:
-        """'▶ Objective 2 of 5: Appointments around faith practice [ACCEPTED]': what a key will act on."""
+        """'▶ Objective 2 of 5 [ACCEPTED]: Appointments around faith practice': what a key will act on (the
+        state first, so a long title cut short at the edge never hides it)."""
         item = self.highlighted_item()
         found = self.highlighted()
         plan = self.plan
@@ -714,10 +715,10 @@ class PlanScreen(Screen):
         if item is not None and isinstance(item[1], Objective):
             tags = " ".join(f"[{tag}]" for tag in objective_tags(item[1]))
             where = f"Objective {int(found[1]) + 1} of {len(plan.objectives)}"
-            return f"▶ {where}: {objective_title(item[1], self.rules)} {tags}"
+            return f"▶ {where} {tags}: {objective_title(item[1], self.rules)}"
         if item is not None and isinstance(item[1], Referral):
             where = f"Referral {int(found[1]) + 1} of {len(plan.referrals)}"
-            return f"▶ {where}: {item[1].service} [{REFERRAL_STATE_LABELS[item[1].state]}]"
+            return f"▶ {where} [{REFERRAL_STATE_LABELS[item[1].state]}]: {item[1].service}"
         names = {
             "agreement": "Their view of the plan as a whole",
             "warning": "A warning for you",
