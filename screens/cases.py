@@ -35,10 +35,14 @@ COLUMNS = (
 # width each may take at most when they do not all fit (the name gets the rest).
 SHORTENED = ("reference", "name", "area")
 SHARE = {"reference": 0.25, "area": 0.25}
-# Outside the columns: the body's padding (2) and room for the table's scroll bar (2); around each column:
-# the table's cell padding (1 either side).
-OUTSIDE_COLUMNS = 4
+# Outside the columns: the body's padding, and the table's scroll bar when there are more rows than fit;
+# around each column: the table's cell padding (1 either side).
+OUTSIDE_COLUMNS = 2
+SCROLL_BAR = 2
 AROUND_A_COLUMN = 2
+# Lines of the Cases screen that are not table rows (header, filter, table heading, legend, count, footer,
+# and the demo note): more cases than the rest means a scroll bar.
+NOT_ROWS = 13
 LEGEND = "✓ answered  ✗ declined  ○ not yet discussed  ·  Plan ✓ = a plan is saved"
 # In the progress column until the question bank has loaded and the counts are known.
 COUNTING = "…"
@@ -80,7 +84,7 @@ def shorten(text: str, width: int) -> str:
     return cut.plain
 
 
-def column_widths(rows: list[tuple[str, ...]], total: int) -> dict[str, int]:
+def column_widths(rows: list[tuple[str, ...]], total: int, *, scroll_bar: bool = True) -> dict[str, int]:
     """How wide the reference, name and area may be so every column fits in `total` cells.
 
     The other columns (date, progress, plan) are short and kept whole; what is left is shared out, each
@@ -90,7 +94,8 @@ def column_widths(rows: list[tuple[str, ...]], total: int) -> dict[str, int]:
         key: max([cell_len(heading)] + [cell_len(row[n]) for row in rows]) for n, (key, heading) in enumerate(COLUMNS)
     }
     fixed = sum(natural[key] + AROUND_A_COLUMN for key in keys if key not in SHORTENED)
-    spare = max(0, total - OUTSIDE_COLUMNS - fixed - AROUND_A_COLUMN * len(SHORTENED))
+    outside = OUTSIDE_COLUMNS + (SCROLL_BAR if scroll_bar else 0)
+    spare = max(0, total - outside - fixed - AROUND_A_COLUMN * len(SHORTENED))
     if sum(natural[key] for key in SHORTENED) <= spare:
         return {key: natural[key] for key in SHORTENED}
     headings = dict(COLUMNS)
@@ -233,7 +238,8 @@ class CasesScreen(Screen[None]):
         ]
         # Long names, references and areas are cut short with …, so one long value never pushes the other
         # columns off screen.
-        widths = column_widths(rows, self.app.size.width)
+        width, height = self.app.size
+        widths = column_widths(rows, width, scroll_bar=len(rows) > height - NOT_ROWS)
         cut = [widths.get(key) for key, _ in COLUMNS]
         for summary, row in zip(shown, rows, strict=True):
             cells = [shorten(value, width) if width is not None else value for value, width in zip(row, cut, strict=True)]
