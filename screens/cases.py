@@ -222,7 +222,11 @@ class CasesScreen(Screen[None]):
     def _fill_table(self) -> None:
         table = self.query_one(DataTable)
         chosen = self._chosen_id()
-        table.clear()
+        # Columns too: a column keeps the width of the widest value it ever held, and after the terminal
+        # narrows it must shrink to the shortened values.
+        table.clear(columns=True)
+        for key, heading in COLUMNS:
+            table.add_column(heading, key=key)
         text = self.query_one(CaseFilter).value
         shown = [s for s in self._summaries if matches(s, text)]
         rows = [

@@ -32,8 +32,8 @@ class SuggestionChange:
     reason: str
 
     def describe(self) -> str:
-        verb = "New" if self.change == "added" else "No longer suggested"
-        return f"{verb} {self.kind}: {self.name}: {self.reason}."
+        what = f"New {self.kind}" if self.change == "added" else f"{self.kind.capitalize()} no longer suggested"
+        return f"{what}: {self.name}, because {self.reason}."
 
 
 @dataclass(frozen=True)

@@ -222,7 +222,7 @@ async def test_changed_suggestions_are_named_with_why_and_decisions_kept(tmp_pat
         screen = await reopen_plan(pilot, case_id)
         text = plan_text(screen)
         assert "Changed since you last looked" in text
-        assert "No longer suggested objective" in text
+        assert "Objective no longer suggested: " in text
         assert f"the answer to {app.bank.question('faith.practice_needs').label} changed" in text
         assert "Your own decisions are kept as you left them." in text
         assert "changed since last time" in str(screen.query_one("#plan-status").render())
@@ -256,7 +256,7 @@ async def test_a_service_the_directory_no_longer_lists_is_named_with_exports_mad
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_plan(pilot, case_id)
         text = plan_text(screen)
-        assert "No longer suggested referral: Closed group" in text
+        assert "Referral no longer suggested: Closed group" in text
         assert "the directory no longer lists it" in text
         assert "Exports already made (1)" in text and "1 Mar 2025" in text and "Markdown" in text
 
@@ -315,3 +315,11 @@ async def test_a_200_character_name_leaves_every_column_on_screen_at_80x24(tmp_p
         assert sum(widths) <= table.scrollable_content_region.width
         assert table.region.right <= 80
         assert table.max_scroll_x == 0
+        # Wider, then narrow again: the columns shrink back rather than keep their widest width.
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause()
+        assert len(table.get_row_at(0)[1]) > len(row[1])
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert table.get_row_at(0)[1] == row[1]
+        assert sum(column.get_render_width(table) for column in table.columns.values()) <= 78
