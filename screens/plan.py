@@ -18,6 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Footer, Header, OptionList, Static
@@ -450,12 +451,29 @@ class PlanList(OptionList):
         return shown
 
     def scroll_to_highlight(self, top: bool = False) -> None:
-        if self.highlighted is not None and self.is_mounted:
-            self._update_lines()
-            height = self._heights.get(self.highlighted, 0)
-            # Taller than the list: show it from the top, where its title and state are.
-            top = top or height > self.scrollable_content_region.height
-        super().scroll_to_highlight(top=top)
+        """Bring the highlighted entry into view with the section heading just above it ("Referrals (3)");
+        an entry taller than the list is shown from its top, where its title and state are."""
+        index = self.highlighted
+        if index is None or not self.is_mounted:
+            return
+        self._update_lines()
+        try:
+            y = self._index_to_line[index]
+        except KeyError:
+            return
+        height = self._heights[index]
+        if index and self.options[index - 1].disabled:
+            heading = self._index_to_line[index - 1] + self._heights[index - 1] - 1
+            height += y - heading
+            y = heading
+        view = self.scrollable_content_region
+        self.scroll_to_region(
+            Region(0, y, view.width, height),
+            force=True,
+            animate=False,
+            top=top or height > view.height,
+            immediate=True,
+        )
 
 
 class PlanScreen(Screen):
