@@ -465,6 +465,80 @@ class Objective(BaseModel):
     state: ItemState = "suggested"
     reason: str | None = None  # why declined, when declined
     rule_id: str | None = None
+    # The officer's decisions, each its own field so that no action overwrites another: recording the
+    # person's view never clears "accepted", and accepting never hides an edit. `state` is derived from them
+    # (kept for plan JSON readers); a plan saved before these fields existed has them derived from `state`.
+    title: str | None = None  # the officer's title; None means the rule's title (or the need area)
+    accepted: bool = False
+    declined: bool = False  # set aside, with `reason`
+    edited: bool = False  # the officer changed its wording, title, owner, date or measure
+    edited_fields: list[str] = Field(default_factory=list)  # which of those, in the order first changed
+    own: bool = False  # the officer's own objective, not from a rule
+
+    @model_validator(mode="before")
+    @classmethod
+    def _decisions_from_state(cls, data: Any) -> Any:
+        """A plan saved before the separate decision fields: read them from its single `state`."""
+        if not isinstance(data, dict) or any(key in data for key in DECISION_FIELDS):
+            return data
+        state = data.get("state", "suggested")
+        legacy_own = data.get("rule_id") is None and str(data.get("id", "")).startswith("own-")
+        return {
+            **data,
+            "accepted": state == "accepted",
+            "declined": state == "declined",
+            "edited": state == "edited",
+            "own": state == "added" or (state == "declined" and legacy_own),
+        }
+
+    @model_validator(mode="after")
+    def _state_from_decisions(self) -> Objective:
+        self.state = objective_state(self)
+        return self
+
+    @property
+    def kept_by_officer(self) -> bool:
+        """Anything the officer did or recorded: a recompute keeps the objective exactly as it is."""
+        return self.own or self.accepted or self.declined or self.edited or bool(self.person_view)
+
+
+DECISION_FIELDS = ("accepted", "declined", "edited", "own")
+
+# What the officer can change on an objective, named as the screens and exports name them.
+EDITED_FIELD_LABELS = {
+    "title": "title",
+    "need_area": "need area",
+    "action": "what will happen",
+    "owner": "who",
+    "owner_name": "their name",
+    "target_date": "target date",
+    "measure": "how we will know",
+}
+
+
+def objective_state(objective: Objective) -> ItemState:
+    """The one-word state plan JSON has always carried, derived from the separate decisions."""
+    if objective.declined:
+        return "declined"
+    if objective.own:
+        return "added"
+    if objective.accepted:
+        return "accepted"
+    return "edited" if objective.edited else "suggested"
+
+
+def objective_status(objective: Objective) -> str:
+    """Every decision on an objective, truly named: "Accepted; changed by the officer (target date)"."""
+    if objective.declined:
+        parts = ["Set aside"]
+    elif objective.own:
+        parts = ["Added by the officer"] + (["accepted"] if objective.accepted else [])
+    else:
+        parts = ["Accepted" if objective.accepted else "Suggested, not yet accepted"]
+    if objective.edited and not objective.own:
+        changed = ", ".join(EDITED_FIELD_LABELS.get(name, name) for name in objective.edited_fields)
+        parts.append(f"changed by the officer ({changed})" if changed else "changed by the officer")
+    return "; ".join(parts)
 
 
 ReferralState = Literal["suggested", "accepted", "declined"]

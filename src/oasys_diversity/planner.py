@@ -30,12 +30,12 @@ from oasys_diversity.model import (
     Agreement,
     Answer,
     Assessment,
-    ItemState,
     Objective,
     Plan,
     QuestionBank,
     Referral,
     ReferralState,
+    objective_status,
 )
 from oasys_diversity.rules import (
     GuardRule,
@@ -122,9 +122,7 @@ def build_plan(
 
     # 3. Keep the officer's work; only untouched suggestions move.
     # Copies, so building a plan never changes the `previous` the caller holds.
-    kept = {
-        o.id: o.model_copy(deep=True) for o in (previous.objectives if previous else []) if o.state in OFFICER_STATES
-    }
+    kept = {o.id: o.model_copy(deep=True) for o in (previous.objectives if previous else []) if o.kept_by_officer}
     objectives: list[Objective] = []
     for rule in rules.objectives:
         if rule.id in kept:
@@ -545,40 +543,42 @@ def _objective_index(plan: Plan, objective_id: str) -> int:
     raise KeyError(f"no objective {objective_id!r} in this plan")
 
 
-def accept_objective(plan: Plan, objective_id: str) -> Plan:
-    """The officer and person accept a suggestion as it stands; it is then kept across recomputes."""
+def _with(plan: Plan, objective_id: str, **changes: Any) -> Plan:
+    """A copy of the plan with one objective's fields changed and its `state` derived again."""
     new = plan.model_copy(deep=True)
-    objective = new.objectives[_objective_index(new, objective_id)]
-    if objective.state in ("suggested", "declined"):
-        objective.state = "accepted"
-        objective.reason = None
+    index = _objective_index(new, objective_id)
+    new.objectives[index] = Objective.model_validate({**new.objectives[index].model_dump(), **changes})
     return new
+
+
+def accept_objective(plan: Plan, objective_id: str) -> Plan:
+    """The officer and person accept it; its edits and the person's view stay. Kept across recomputes.
+
+    Accepting and setting aside are the one decision, so accepting a set-aside objective brings it back."""
+    return _with(plan, objective_id, accepted=True, declined=False, reason=None)
 
 
 def edit_objective(plan: Plan, objective_id: str, **changes: Any) -> Plan:
-    """Change an objective's fields (action, owner, owner_name, target_date, measure, person_view,
-    need_area); a suggestion becomes `edited` and is kept across recomputes."""
-    allowed = {"action", "owner", "owner_name", "target_date", "measure", "person_view", "need_area"}
+    """Change an objective's fields (title, action, owner, owner_name, target_date, measure, person_view,
+    need_area). A field whose value really changes is named in `edited_fields`; the person's view is theirs,
+    not an edit. Whether it was accepted or set aside is left as it was."""
+    allowed = {"title", "action", "owner", "owner_name", "target_date", "measure", "person_view", "need_area"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"cannot edit {', '.join(sorted(unknown))}")
-    new = plan.model_copy(deep=True)
-    index = _objective_index(new, objective_id)
-    current = new.objectives[index]
-    state: ItemState = "added" if current.state == "added" else "edited"
-    new.objectives[index] = Objective.model_validate({**current.model_dump(), **changes, "state": state})
-    return new
+    current = plan.objectives[_objective_index(plan, objective_id)]
+    changed = [name for name, value in changes.items() if name != "person_view" and getattr(current, name) != value]
+    if changed:
+        changes["edited"] = True
+        changes["edited_fields"] = list(dict.fromkeys(current.edited_fields + changed))
+    return _with(plan, objective_id, **changes)
 
 
 def decline_objective(plan: Plan, objective_id: str, reason: str) -> Plan:
-    """Set a suggestion aside with the officer's reason (kept, so it does not come back on recompute)."""
+    """Set it aside with the officer's reason (kept, so it does not come back on recompute)."""
     if not reason.strip():
         raise ValueError("a reason is needed to set an objective aside")
-    new = plan.model_copy(deep=True)
-    objective = new.objectives[_objective_index(new, objective_id)]
-    objective.state = "declined"
-    objective.reason = reason.strip()
-    return new
+    return _with(plan, objective_id, declined=True, accepted=False, reason=reason.strip())
 
 
 def add_objective(
@@ -592,8 +592,9 @@ def add_objective(
     owner_name: str | None = None,
     person_view: str | None = None,
     because: list[str] | None = None,
+    title: str | None = None,
 ) -> Plan:
-    """The officer's own objective, with the next free `own-N` id."""
+    """The officer's own objective, with the next free `own-N` id and (from the screen) its own title."""
     new = plan.model_copy(deep=True)
     taken = {o.id for o in new.objectives}
     number = 1
@@ -611,7 +612,8 @@ def add_objective(
                 "measure": measure,
                 "person_view": person_view,
                 "because": because or [],
-                "state": "added",
+                "title": title,
+                "own": True,
             }
         )
     )
@@ -675,6 +677,13 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
                 "state": o.state,
                 "reason": o.reason,
                 "rule_id": o.rule_id,
+                "title": o.title,
+                "accepted": o.accepted,
+                "declined": o.declined,
+                "edited": o.edited,
+                "edited_fields": list(o.edited_fields),
+                "own": o.own,
+                "status_label": objective_status(o),
             }
             for o in plan.objectives
         ],
@@ -702,7 +711,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
 
 def plan_from_json(data: dict[str, Any]) -> Plan:
     """Read back what `plan_to_json` wrote (labels and the format marker are ignored)."""
-    derived = {"need_area_label", "owner_label"}
+    derived = {"need_area_label", "owner_label", "status_label"}
     return Plan.model_validate(
         {
             **{k: v for k, v in data.items() if k != "format"},
@@ -751,11 +760,11 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
         lines += ["No objectives yet: nothing the person has told us so far calls for one.", ""]
     for number, o in enumerate(live, start=1):
         who = OWNER_LABELS[o.owner] + (f" ({o.owner_name})" if o.owner_name else "")
-        state = {"suggested": "suggested", "edited": "changed by the officer", "accepted": "agreed"}.get(
-            o.state, "the officer's own"
-        )
+        state = objective_status(o)
+        # The officer's own title, when they gave one, leads; the need area is always named.
+        heading = f"{o.title} ({NEED_AREA_LABELS[o.need_area]})" if o.title else NEED_AREA_LABELS[o.need_area]
         lines += [
-            f"### {number}. {NEED_AREA_LABELS[o.need_area]}",
+            f"### {number}. {heading}",
             "",
             o.action,
             "",

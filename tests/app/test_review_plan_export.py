@@ -381,11 +381,18 @@ async def test_adding_their_own_objective(tmp_path):
         await pilot.press("tab", "tab", "tab", "tab", *"Two sessions attended.")
         await pilot.press("enter")
         await pilot.pause()
+        assert "give it a short title" in str(dialog.query_one("#dialog-error").render())
+        assert dialog.query_one("#measure").value == "Two sessions attended."  # nothing typed is lost
+        assert app.focused is dialog.query_one("#objective-title")  # the box that needs something
+        await pilot.press(*"Women's group", "enter")
+        await pilot.pause()
         assert app.screen is screen
         assert "[ADDED BY OFFICER]" in plan_text(screen)
+        assert "Women's group" in plan_text(screen)
         screen = await reopen_plan(pilot, case_id)
         own = next(o for o in screen.plan.objectives if o.id == "own-1")
     assert own.state == "added"
+    assert own.title == "Women's group"
     assert own.action == "Join a women's group."
     assert own.measure == "Two sessions attended."
 

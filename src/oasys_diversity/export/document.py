@@ -193,8 +193,10 @@ def _waiting_notes(section: DomainSummary) -> list[Block]:
 
 def objective_blocks(objective: ObjectiveSummary) -> list[Block]:
     owner = objective.owner_label + (f" ({objective.owner_name})" if objective.owner_name else "")
+    # The officer's own title, when they gave one, leads; the need area is always named.
+    title = f"{objective.title} ({objective.need_area_label})" if objective.title else objective.need_area_label
     blocks: list[Block] = [
-        Para(objective.need_area_label, "title"),
+        Para(title, "title"),
         Field("What will happen", objective.action),
         Field("Who", owner),
         Field("By", long_date(objective.target_date)),

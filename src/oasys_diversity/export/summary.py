@@ -32,6 +32,7 @@ from oasys_diversity.model import (
     Question,
     QuestionBank,
     ReferralState,
+    objective_status,
 )
 
 if TYPE_CHECKING:
@@ -125,10 +126,13 @@ class ObjectiveSummary(BaseModel):
     because_domains: list[str] = Field(default_factory=list)  # domain titles, for the person's version
     person_view: str | None = None
     state: ItemState
-    # The plan rule's short name ("Interpreter for every appointment"); None for the officer's own.
-    title: str | None = None
-    state_label: str
+    state_label: str  # every decision, truly named: "Accepted; changed by the officer (target date)"
     reason: str | None = None
+    # Its short name: the officer's own title when they gave one, else the plan rule's
+    # ("Interpreter for every appointment").
+    title: str | None = None
+    accepted: bool = False
+    edited_fields: list[str] = Field(default_factory=list)
 
     @property
     def active(self) -> bool:
@@ -269,9 +273,11 @@ def build_summary(
             because_domains=domain_names(o.because),
             person_view=o.person_view,
             state=o.state,
-            state_label=OBJECTIVE_STATE_LABELS[o.state],
+            state_label=objective_status(o),
             reason=o.reason,
-            title=rule_titles.get(o.rule_id) if o.rule_id else None,
+            title=o.title or (rule_titles.get(o.rule_id) if o.rule_id else None),
+            accepted=o.accepted,
+            edited_fields=list(o.edited_fields),
         )
         for o in plan.objectives
     ]
