@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -194,7 +195,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     # The file is checked in full before the database is opened: a bad file never touches it.
     db = _db(args)
     try:
-        case_id = import_assessment(db, assessment, bank, officer=_officer(args), source=str(args.file.absolute()))
+        case_id = import_assessment(db, assessment, bank, officer=_officer(args), source=os.path.abspath(args.file))
     except StoreError as error:
         raise CommandError(str(error)) from None
     print(case_id)

@@ -151,7 +151,7 @@ def write_pack(
             "subject_access",
             officer=officer,
             detail={"files": 2},
-            location=str(folder.absolute()),
+            location=os.path.abspath(folder),
         )
         # rename() onto an empty folder replaces it; onto one that gained a file meanwhile it fails.
         os.rename(staging, folder)

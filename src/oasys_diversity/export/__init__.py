@@ -7,6 +7,7 @@ when those formats are asked for, and the planner only when a case has no saved 
 from __future__ import annotations
 
 import importlib
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,7 @@ def export_case(
     except DestinationRefused as error:
         raise ExportError(str(error)) from None
     try:
-        _record_export(db, case_id, officer, detail, str(target.absolute()))
+        _record_export(db, case_id, officer, detail, os.path.abspath(target))
         publish(staged, target, replace=force)
     except (ExportError, DestinationRefused) as error:
         staged.unlink(missing_ok=True)
