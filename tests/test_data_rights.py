@@ -312,3 +312,29 @@ def test_retention_calendar():
     assert cutoff(now, days=10) == datetime(2026, 4, 21, tzinfo=UTC)
     with pytest.raises(RetentionError):
         cutoff(now, days=1, months=1)
+
+
+def test_a_database_from_before_the_access_log_is_upgraded_and_keeps_its_cases(tmp_path):
+    import sqlite_utils
+
+    from oasys_diversity.store_migrations import SCHEMA_VERSION, migrations
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="m002_access_log")
+    old.execute(
+        "INSERT INTO cases (reference, name, officer, assessed_on, created_at, updated_at) "
+        "VALUES ('OLD-1', 'Someone', 'Sam Lee', '2024-01-01', '2024-01-01T00:00:00+00:00', '2024-01-01T00:00:00+00:00')"
+    )
+    old.conn.commit()
+    assert "access_log" not in old.table_names()
+    old.close()
+    db = open_db(path)
+    try:
+        assert "access_log" in db.table_names()
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+        [case_id] = [row[0] for row in db.execute("SELECT id FROM cases").fetchall()]
+        record_access(db, case_id, "opened", officer="Sam Lee", detail={"via": "app"})
+        assert [row["action"] for row in case_history(db, case_id)] == ["opened"]
+    finally:
+        db.close()
