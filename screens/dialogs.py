@@ -1,4 +1,4 @@
-"""Dialogs: an error screen the app opens when it cannot start, and a yes/no question.
+"""Dialogs: an error screen the app opens when it cannot start, a yes/no question, and "replace this file?".
 
 Each answers with `dismiss(value)`, so the caller decides what happens next.
 """
@@ -81,4 +81,44 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(event.button.id == "confirm-yes")
 
     def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class ReplaceFileDialog(ModalScreen[str]):
+    """A file is already where the export would go: replace it, choose another name, or cancel.
+
+    Answers "replace", "rename" or "cancel" (Escape). The focus starts on "Choose another name", so an
+    Enter pressed out of habit never replaces anything.
+    """
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("r", "answer('replace')", "Replace", id="replace.replace"),
+        Binding("a", "answer('rename')", "Another name", id="replace.rename"),
+        Binding("escape,c", "answer('cancel')", "Cancel", id="replace.cancel"),
+    ]
+
+    def __init__(self, shown_path: str) -> None:
+        super().__init__()
+        self.shown_path = shown_path
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="replace-box"):
+            yield Static(
+                f"A file already exists at {self.shown_path}.\nReplace it with this export?",
+                id="replace-question",
+                markup=False,
+            )
+            with Horizontal(id="replace-buttons"):
+                yield Button("Replace (r)", id="replace-replace", variant="warning")
+                yield Button("Another name (a)", id="replace-rename", variant="primary")
+                yield Button("Cancel (esc)", id="replace-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#replace-rename", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss((event.button.id or "replace-cancel").removeprefix("replace-"))
+
+    def action_answer(self, answer: str) -> None:
         self.dismiss(answer)

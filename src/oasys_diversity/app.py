@@ -274,8 +274,27 @@ class OasysApp(App[int]):
             return
         if not self._officer_from_start:
             self.officer = case.officer
+        if not self._record_open(case_id):
+            return
         self._back_to_cases()
         self.push_screen(InterviewScreen(case_id, question_id=question_id))
+
+    def _record_open(self, case_id: int) -> bool:
+        """Record that the officer opened the case (DPA 2018 s62), unless it is already open on screen.
+
+        False, with a message, when the record cannot be written: no look goes unrecorded.
+        """
+        if any(getattr(screen, "case_id", None) == case_id for screen in self.screen_stack):
+            return True
+        from oasys_diversity.store import StoreError
+        from oasys_diversity.store_access import record_access
+
+        try:
+            record_access(self.db, case_id, "opened", officer=self.officer or None, detail={"via": "app"})
+        except StoreError as error:
+            self.notify(f"Case {case_id} was not opened: {error}", severity="error", timeout=10)
+            return False
+        return True
 
     def _push_case_screen(self, case_id: int, make_screen: Callable[[int], Screen[Any]]) -> None:
         """Show review/plan/export on top of the interview, replacing another of the three if it is showing."""
@@ -297,6 +316,8 @@ class OasysApp(App[int]):
             except (StoreError, KeyError, LookupError) as error:
                 self.notify(f"Case {case_id} could not be opened: {error}", severity="error", timeout=10)
                 return
+        if not self._record_open(case_id):
+            return
         while len(self.screen_stack) > 1 and not isinstance(self.screen, CasesScreen | InterviewScreen):
             self.pop_screen()
         self.push_screen(make_screen(case_id))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import", parents=[common], help="store an assessment interchange file (JSON or TOML); prints the case id"
     )
     imp.add_argument("file", type=Path)
+    _officer_option(imp, "who is importing it (default: your account name); the file's own officer is kept as who assessed")
 
     cases = sub.add_parser("cases", parents=[common], help="work with stored cases")
     csub = cases.add_subparsers(dest="cases_command", metavar="ACTION", required=True)
@@ -87,6 +89,28 @@ def build_parser() -> argparse.ArgumentParser:
     erase = csub.add_parser("erase", parents=[common], help="erase a case, its answers, plan and audit trail")
     erase.add_argument("case_id", type=int)
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    _officer_option(erase)
+    caudit = csub.add_parser(
+        "audit", parents=[common], help="who opened, changed, exported or erased a case, and when (never the answers)"
+    )
+    caudit.add_argument("case_id", type=int)
+    caudit.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    access = csub.add_parser(
+        "subject-access", parents=[common], help="write everything held about a person into a new folder"
+    )
+    access.add_argument("case_id", type=int)
+    access.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="a new or empty folder")
+    _officer_option(access)
+    retention = csub.add_parser(
+        "retention", parents=[common], help="list cases untouched longer than the retention period; erase them"
+    )
+    period = retention.add_mutually_exclusive_group()
+    period.add_argument("--older-than", type=int, metavar="DAYS", help="untouched for more than DAYS days")
+    period.add_argument(
+        "--months", type=int, metavar="N", help="untouched for more than N months (default: the configured period)"
+    )
+    retention.add_argument("--yes", action="store_true", help="erase them without asking")
+    _officer_option(retention)
 
     plan = sub.add_parser(
         "plan", parents=[common], help="build the plan for an interchange file without touching any database"
@@ -132,7 +156,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--redact", action="store_true", help="initials for names; no reference; no quotes")
     export.add_argument("--out", type=Path, help="where to write (default: standard output for text formats)")
     export.add_argument("--banner", help="a banner stamped on every page (e.g. PRACTICE)")
+    export.add_argument("--force", action="store_true", help="replace the --out file if it exists (never a read-only one)")
+    _officer_option(export)
     return parser
+
+
+def _officer_option(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    parser.add_argument(
+        "--officer", metavar="NAME", help=help or "who is doing this, for the audit (default: your account name)"
+    )
+
+
+def _officer(args: argparse.Namespace) -> str:
+    """Who runs the command, for the audit: --officer, else the operating system's account name."""
+    from oasys_diversity.store_access import officer_or_os_user
+
+    return officer_or_os_user(getattr(args, "officer", None))
 
 
 def _bank(args: argparse.Namespace, folder: Path | None = None):
@@ -196,7 +235,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     # The file is checked in full before the database is opened: a bad file never touches it.
     db = _db(args)
     try:
-        case_id = import_assessment(db, assessment, bank)
+        case_id = import_assessment(db, assessment, bank, officer=_officer(args), source=os.path.abspath(args.file))
     except StoreError as error:
         raise CommandError(str(error)) from None
     print(case_id)
@@ -204,10 +243,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_cases(args: argparse.Namespace) -> int:
-    import getpass
-
     from oasys_diversity.store import StoreError, erase_case, list_cases
 
+    if args.cases_command in ("audit", "subject-access", "retention"):
+        from oasys_diversity import cli_rights
+
+        return cli_rights.run(args, _db(args), _officer(args), _bank)
     db = _db(args)
     if args.cases_command == "erase":
         if not args.yes:
@@ -218,12 +259,8 @@ def cmd_cases(args: argparse.Namespace) -> int:
                 print("nothing erased")
                 return 1
         try:
-            # The erasures table records who erased it: the account running the command.
-            who = getpass.getuser()
-        except (OSError, KeyError):
-            who = None
-        try:
-            erase_case(db, args.case_id, officer=who)
+            # The erasures table records who erased it: --officer, else the account running the command.
+            erase_case(db, args.case_id, officer=_officer(args))
         except StoreError as error:
             raise CommandError(str(error)) from None
         print(f"case {args.case_id} erased")
@@ -299,6 +336,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             directory_path=args.directory,
             easy_read=args.easy_read,
             notices=notices,
+            force=args.force,
+            officer=_officer(args),
         )
     except ExportError as error:
         raise CommandError(str(error)) from None

@@ -194,7 +194,9 @@ def _export_words(value: Any) -> str:
     fmt = str(value.get("format") or "").lower()
     words = _FORMAT_NAMES.get(fmt, fmt.upper() if fmt else "an export")
     who = str(value.get("version") or value.get("for") or value.get("audience") or "")
-    if who:
+    if who == "record":
+        words += ", for the record"
+    elif who:
         words += f", {who.replace('_', ' ')}'s version" if who in ("person", "officer") else f", {who}"
     if value.get("redacted") or value.get("redact"):
         words += ", redacted"
@@ -202,19 +204,19 @@ def _export_words(value: Any) -> str:
 
 
 def exports_made(db: Any, case_id: int) -> list[ExportMade]:
-    """Exports the audit trail records for this case, oldest first. An audit trail without them gives []."""
+    """Exports the access log records for this case, oldest first. A database without one gives []."""
     try:
         rows = db.execute(
-            "SELECT changed_at, new_value FROM audit WHERE case_id = ? AND field LIKE 'export%' ORDER BY id",
+            "SELECT at, detail FROM access_log WHERE case_id = ? AND action = 'exported' ORDER BY id",
             [case_id],
         ).fetchall()
-    except Exception:  # noqa: BLE001 - an older or damaged audit table must not cost the officer the plan
+    except Exception:  # noqa: BLE001 - an older or damaged log must not cost the officer the plan
         return []
     made: list[ExportMade] = []
-    for changed_at, value in rows:
+    for at, detail in rows:
         try:
-            when = datetime.fromisoformat(changed_at)
+            when = datetime.fromisoformat(at)
         except (TypeError, ValueError):
             continue
-        made.append(ExportMade(when, _export_words(value)))
+        made.append(ExportMade(when, _export_words(detail)))
     return made

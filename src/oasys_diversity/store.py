@@ -354,13 +354,22 @@ def _checked_value(bank: QuestionBank, question_id: str, answer: Answer) -> Answ
 
 
 def import_assessment(
-    db: sqlite_utils.Database, assessment: Assessment, bank: QuestionBank | None = None, officer: str | None = None
+    db: sqlite_utils.Database,
+    assessment: Assessment,
+    bank: QuestionBank | None = None,
+    officer: str | None = None,
+    *,
+    source: str | None = None,
 ) -> int:
     """Store an assessment as a new case with its answers, all or nothing; return the case id.
 
     With a bank, every question id and value is checked first. `officer` is who imported it
-    (default: the case's officer); answers keep their own time and officer when they have them.
+    (default: the case's officer): the audit and access log record them, while the case keeps the
+    officer named in the file as who assessed it. Answers keep their own time and officer when they
+    have them. `source` (the file's path) goes in the access log's location.
     """
+    from oasys_diversity.store_access import insert_access
+
     who = _officer(officer or assessment.case.officer, "importing an assessment")
     rows: list[tuple[str, str, str | None, str | None, str | None, str | None]] = []
     for question_id, answer in assessment.answers.items():
@@ -381,6 +390,7 @@ def import_assessment(
             for question_id, status, value_json, note, at, answer_officer in rows:
                 _upsert_answer(db, case_id, question_id, status, value_json, note, at or now, answer_officer or who)
                 _audit(db, case_id, question_id, "answer", None, _state(status, value_json, note), now, who)
+            insert_access(db, case_id, "imported", who, {"answers": len(rows)}, source, now)
     except sqlite3.Error as error:
         raise _failed("could not import the assessment", error) from None
     return case_id
@@ -438,14 +448,20 @@ def audit_trail(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]
     ]
 
 
-def erase_case(db: sqlite_utils.Database, case_id: int, *, officer: str | None = None) -> None:
+def erase_case(
+    db: sqlite_utils.Database, case_id: int, *, officer: str | None = None, reason: str | None = None
+) -> None:
     """Erase a case: its answers, plan and audit trail, leaving no copy in the file or its journal.
 
-    `erasures` keeps only the case id, when and by whom. Afterwards the database is vacuumed and
+    `erasures` keeps only the case id, when and by whom; the access log keeps who looked and when,
+    forgets where exports went (a file name can hold a reference) and gains an `erased` row with
+    `reason` (e.g. "retention"). `officer` None: the OS account. Afterwards the database is vacuumed and
     the write-ahead log checkpointed and truncated, so no answer text survives in free pages. If
     another program holds the database open the clean-up cannot finish; running the erase again
     for the same id finishes it.
     """
+    from oasys_diversity.store_access import blank_locations, insert_access, officer_or_os_user
+
     try:
         with writing(db):
             has_rows = any(
@@ -466,6 +482,8 @@ def erase_case(db: sqlite_utils.Database, case_id: int, *, officer: str | None =
                 db.execute("DELETE FROM plans WHERE case_id = ?", [case_id])
                 db.execute("DELETE FROM cases WHERE id = ?", [case_id])
                 db.execute("DELETE FROM audit WHERE case_id = ?", [case_id])
+                blank_locations(db, case_id)
+                insert_access(db, case_id, "erased", officer_or_os_user(officer), {"reason": reason} if reason else None)
             elif db.execute("SELECT 1 FROM erasures WHERE case_id = ?", [case_id]).fetchone() is None:
                 raise StoreError(f"there is no case {case_id}")
     except sqlite3.Error as error:

@@ -8,8 +8,6 @@ Cases table are cut short so every column stays on screen.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from test_review_plan_export import (
     OFFICER,
@@ -240,17 +238,18 @@ async def test_a_service_the_directory_no_longer_lists_is_named_with_exports_mad
         await pilot.press("escape")
         await pilot.pause()
     # The stored plan names a service the directory does not (a directory that has since dropped it),
-    # and an export of it is in the audit trail.
+    # and an export of it is in the access log.
+    from oasys_diversity.store_open import writing
+    from oasys_diversity.store_access import insert_access
+
     db = open_db(db_path)
     plan = stored_plan(db_path, case_id)
     gone = plan.referrals[0].model_copy(update={"id": "svc-closed-down", "service": "Closed group"})
     save_plan(db, case_id, plan.model_copy(update={"referrals": [*plan.referrals, gone]}), officer=OFFICER)
-    db.execute(
-        "INSERT INTO audit (case_id, question_id, field, old_value, new_value, changed_at, officer) "
-        "VALUES (?, NULL, 'export', NULL, ?, '2025-03-01T11:30:00+00:00', ?)",
-        [case_id, json.dumps({"format": "md", "version": "officer"}), OFFICER],
-    )
-    db.conn.commit()
+    with writing(db):
+        insert_access(
+            db, case_id, "exported", OFFICER, {"format": "md", "for": "record"}, at="2025-03-01T11:30:00+00:00"
+        )
     db.close()
     app = create_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -10,6 +10,7 @@ import pytest
 from oasys_diversity.app import create_app
 from oasys_diversity.model import Answer, Assessment, Case, Objective, Plan
 from oasys_diversity.screens import plan as plan_screen_module
+from oasys_diversity.screens.dialogs import ReplaceFileDialog
 from oasys_diversity.screens.export import (
     DestinationError,
     ExportScreen,
@@ -636,9 +637,9 @@ async def test_export_asks_before_replacing_a_file(tmp_path, home):
         await replace_destination(pilot, "~/summary.md")
         await pilot.press("ctrl+s")
         await wait_for_export(pilot)
-        assert "Press Export again to replace it" in str(app.screen.query_one("#export-result").render())
+        assert isinstance(app.screen, ReplaceFileDialog)
         assert out.read_text(encoding="utf-8") == "an earlier export"
-        await pilot.press("ctrl+s")
+        await pilot.press("r")
         await wait_for_export(pilot)
         assert f"Saved to {out}" in str(app.screen.query_one("#export-result").render())
     assert "X123456" in out.read_text(encoding="utf-8")
