@@ -301,7 +301,11 @@ async def test_a_200_character_name_leaves_every_column_on_screen_at_80x24(tmp_p
     db.close()
     app = create_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
+        # The progress column fills in once the bank has loaded (in a thread of its own), and the name column
+        # gives way to it: measure after that.
+        assert app.finish_loading()
         await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, CasesScreen)
