@@ -462,6 +462,8 @@ class Objective(BaseModel):
     state: ItemState = "suggested"
     reason: str | None = None  # why declined, when declined
     rule_id: str | None = None
+    # Other rules of the same merge group whose parts were joined into this objective (the planner's merging).
+    merged_from: list[str] = Field(default_factory=list)
 
 
 ReferralState = Literal["suggested", "accepted", "declined"]
@@ -503,6 +505,10 @@ class Plan(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     agreement: Agreement = "not_yet_asked"
     agreement_reason: str | None = None  # the person's reasons, in their words
+    # Suggestions beyond the plan's limit, most urgent first, for the officer to promote.
+    also_suggested: list[Objective] = Field(default_factory=list)
+    # What a guard left out, and why: for the officer's information, not a warning.
+    left_out: list[str] = Field(default_factory=list)
 
 
 def is_snake_case(code: str) -> bool:

@@ -37,6 +37,7 @@ from oasys_diversity.model import (
     Referral,
     ReferralState,
 )
+from oasys_diversity.plan_shortlist import PLAN_LIMIT, Member, merge, shortlist
 from oasys_diversity.rules import (
     GuardRule,
     MustItem,
@@ -59,6 +60,9 @@ class _Suggestion:
     rule: ObjectiveRule
     added_by: str | None = None  # the guard that added it, when the rules alone did not
     needs: list[str] = field(default_factory=list)
+    part: str = ""  # its words when it joins a more urgent objective of its merge group
+    # need → the answers behind it, once merged (a merged objective's needs keep their own reasons)
+    need_because: dict[str, list[str]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,24 +124,20 @@ def build_plan(
                 dropped = suggestions.pop(rule_id)
                 removed.append(f'Left out "{dropped.rule.title}" because of the guard "{guard.title}": {reason}.')
 
-    # 3. Keep the officer's work; only untouched suggestions move.
+    # 3. Keep the officer's work; only untouched suggestions move. Suggestions of one merge group become one
+    # objective, and at most PLAN_LIMIT form the plan (plan_shortlist.py); the rest are "also suggested".
     # Copies, so building a plan never changes the `previous` the caller holds.
     kept = {
         o.id: o.model_copy(deep=True) for o in (previous.objectives if previous else []) if o.state in OFFICER_STATES
     }
-    objectives: list[Objective] = []
-    for rule in rules.objectives:
-        if rule.id in kept:
-            objectives.append(kept[rule.id])
-        elif rule.id in suggestions:
-            objectives.append(suggestions[rule.id].objective)
-    placed = {o.id for o in objectives}
-    objectives.extend(
-        kept[o.id] for o in (previous.objectives if previous else []) if o.id in kept and o.id not in placed
-    )
+    suggestions = _merged(suggestions, kept, rules)
+    position = {rule.id: index for index, rule in enumerate(rules.objectives)}
+    previous_order = [o.id for o in (previous.objectives if previous else [])]
+    candidates = [(o, position.get(o.id, len(position) + previous_order.index(o.id))) for o in kept.values()]
+    candidates += [(s.objective, position[rule_id]) for rule_id, s in suggestions.items() if rule_id not in kept]
+    objectives, also_suggested = shortlist(candidates)
     warnings.extend(_kept_objective_warnings(kept, suggestions, holding, rules, answers))
-    warnings.extend(_must_warnings(holding, objectives, rules, assessment))
-    warnings.extend(removed)
+    warnings.extend(_must_warnings(holding, objectives + also_suggested, rules, assessment))
 
     # 4. Referrals for the needs of the objectives in the plan (and any a guard insists on).
     person = PersonFacts.from_answers(answers)
@@ -175,7 +175,44 @@ def build_plan(
         warnings=list(dict.fromkeys(warnings)),
         agreement=agreement,
         agreement_reason=agreement_reason,
+        also_suggested=also_suggested,
+        left_out=removed,
     )
+
+
+def _merged(
+    suggestions: dict[str, _Suggestion], kept: dict[str, Objective], rules: RuleSet
+) -> dict[str, _Suggestion]:
+    """Suggestions with each merge group joined into one (keyed by the leading rule's id). A rule the officer's
+    kept objective already covers (its own, or one merged into it) is not suggested again."""
+    covered = {rule_id for o in kept.values() for rule_id in (o.id, o.rule_id, *o.merged_from) if rule_id}
+    by_id: dict[str, _Suggestion] = {}
+    members: list[Member] = []
+    for index, rule in enumerate(rules.objectives):
+        found = suggestions.get(rule.id)
+        if found is None or rule.id in covered:
+            continue
+        by_id[rule.id] = found
+        needs = {need: list(found.objective.because) for need in found.needs}
+        members.append(Member(found.objective, index, rule.merge_group, found.part, needs, rule.tags))
+    merged: dict[str, _Suggestion] = {}
+    for member in merge(members):
+        lead = by_id[member.objective.id]
+        merged[member.objective.id] = _Suggestion(
+            objective=member.objective,
+            rule=lead.rule,
+            added_by=lead.added_by,
+            needs=list(member.needs),
+            part=lead.part,
+            need_because=member.needs,
+        )
+    return merged
+
+
+def _rules_of(objective: Objective, rules: RuleSet) -> list[ObjectiveRule]:
+    """The rules behind an objective: its own, and any merged into it."""
+    ids = ([objective.rule_id] if objective.rule_id else []) + list(objective.merged_from)
+    return [rule for rule in (rules.objective_rule(i) for i in ids) if rule is not None]
 
 
 def _start_date(question_ids: list[str], answers: dict[str, Answer], assessed_on: date) -> date:
@@ -209,7 +246,8 @@ def _suggest(
         because=because_ids,
         rule_id=rule.id,
     )
-    return _Suggestion(objective=objective, rule=rule, needs=_rule_needs(rule, answers))
+    part = fill_text(rule.merge_text, answers, bank, rule.defaults, rule.optional) if rule.merge_text else None
+    return _Suggestion(objective=objective, rule=rule, needs=_rule_needs(rule, answers), part=part or action)
 
 
 def _rule_needs(rule: ObjectiveRule, answers: dict[str, Answer]) -> list[str]:
@@ -276,7 +314,7 @@ def _forbidden(guard: GuardRule, suggestion: _Suggestion, answers: dict[str, Ans
     tags = [t for t in suggestion.rule.tags if t in rule_out.tags]
     if tags:
         return rule_out.reason or f"it is marked {' and '.join(t.replace('_', ' ') for t in tags)}"
-    if _phrase_in(objective, rule_out.phrases):
+    if _phrase_in(objective, rule_out.phrases) or find_phrase(suggestion.part, rule_out.phrases):
         # Never quote the phrase itself: this warning reaches the exports, which must not say it either.
         return "its wording is not allowed while this guard holds"
     if rule_out.unexplored and suggestion.added_by is None:
@@ -334,7 +372,7 @@ def _kept_objective_warnings(
             rule_out = guard.must_not
             if rule_out is None:
                 continue
-            tags = rule.tags if rule is not None else []
+            tags = [t for r in _rules_of(objective, rules) for t in r.tags]
             phrase = _phrase_in(objective, rule_out.phrases)
             if objective.need_area in rule_out.need_areas or any(t in rule_out.tags for t in tags) or phrase:
                 warnings.append(f'"{title}" conflicts with the guard "{guard.title}": {guard.explanation}')
@@ -354,9 +392,8 @@ def _must_warnings(
 
             def matches(objective: Objective, item: MustItem = item) -> bool:
                 if item.objective is not None:
-                    return objective.id == item.objective
-                rule = rules.objective_rule(objective.rule_id) if objective.rule_id else None
-                return rule is not None and item.tag in rule.tags
+                    return item.objective in (objective.id, *objective.merged_from)
+                return any(item.tag in rule.tags for rule in _rules_of(objective, rules))
 
             found = [o for o in objectives if matches(o)]
             live = [o for o in found if o.state != "declined"]
@@ -402,13 +439,15 @@ def _needs(
     for objective in objectives:
         if objective.state == "declined":
             continue
+        reasons: dict[str, list[str]] = {}
         if objective.id in suggestions and objective.state == "suggested":
-            tags = suggestions[objective.id].needs
+            found = suggestions[objective.id]
+            tags = found.needs
+            reasons = found.need_because
         else:
-            rule = rules.objective_rule(objective.rule_id) if objective.rule_id else None
-            tags = _rule_needs(rule, answers) if rule is not None else []
+            tags = [n for rule in _rules_of(objective, rules) for n in _rule_needs(rule, answers)]
         for need in tags:
-            add(need, objective.because, False)
+            add(need, reasons.get(need, objective.because), False)
     forbidden = {n for g in holding if g.must_not is not None for n in g.must_not.needs}
     for guard in holding:
         for item in guard.must:
@@ -428,14 +467,11 @@ def _referrals(
 ) -> tuple[list[Referral], list[str]]:
     warnings: list[str] = []
     found: dict[str, Referral] = {}
+    unserved: list[str] = []
     for need, (reasons, _required) in needs.items():
         services = match_services(directory, need, person)
         if not services:
-            where = f"for {person.area}" if person.area else "nationally (their area is not recorded)"
-            warnings.append(
-                f'No service for "{rules.need_label(need)}" is listed in the directory {where}: '
-                "find one locally and add it to the directory."
-            )
+            unserved.append(f'"{rules.need_label(need)}"')
         for service in services:
             referral = found.get(service.id)
             if referral is None:
@@ -458,7 +494,13 @@ def _referrals(
     for service_id, referral in found.items():
         referrals.append(kept.pop(service_id, referral))
     referrals.extend(kept.values())
+    if unserved:
+        where = f"for {person.area}" if person.area else "nationally (their area is not recorded)"
+        warnings.append(
+            f"The directory lists no service {where} for {_and(unserved)}: find one locally and add it to the directory."
+        )
     examples: list[str] = []
+    stale: list[str] = []
     for referral in referrals:
         service = directory.service(referral.id)
         if service is not None:
@@ -470,11 +512,13 @@ def _referrals(
         if referral.state == "declined":
             continue
         if referral.stale:
-            checked = f"last checked on {_day(referral.assured_date)}" if referral.assured_date else "never checked"
-            warnings.append(
-                f'"{referral.service}" ({referral.organisation}) was {checked}, over 12 months ago: '
-                "confirm it still runs, and who it is for, before referring."
-            )
+            checked = f"last checked {_day(referral.assured_date)}" if referral.assured_date else "never checked"
+            stale.append(f'"{referral.service}" ({checked})')
+    if stale:
+        warnings.append(
+            "Confirm these still run, and who they are for, before referring: they were last checked over 12 "
+            f"months ago: {'; '.join(stale)}."
+        )
     if examples:
         warnings.append(
             "These referrals come from the shipped example directory, not a list your region has checked: "
@@ -482,6 +526,10 @@ def _referrals(
             + ". Find the real local service before referring."
         )
     return referrals, warnings
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _fingerprint(objectives: list[Objective]) -> set[tuple[Any, ...]]:
@@ -508,6 +556,19 @@ def accept_objective(plan: Plan, objective_id: str) -> Plan:
         objective.state = "accepted"
         objective.reason = None
     return new
+
+
+def promote_objective(plan: Plan, objective_id: str) -> Plan:
+    """Bring an "also suggested" objective into the plan, accepted, so it stays there across recomputes (the
+    next recompute moves the least urgent untouched suggestion out to keep the plan short)."""
+    new = plan.model_copy(deep=True)
+    for index, objective in enumerate(new.also_suggested):
+        if objective.id == objective_id:
+            promoted = new.also_suggested.pop(index)
+            promoted.state = "accepted"
+            new.objectives.append(promoted)
+            return new
+    raise KeyError(f"no also-suggested objective {objective_id!r} in this plan")
 
 
 def edit_objective(plan: Plan, objective_id: str, **changes: Any) -> Plan:
@@ -602,31 +663,14 @@ def record_agreement(plan: Plan, agreement: Agreement, reason: str | None = None
 def plan_to_json(plan: Plan) -> dict[str, Any]:
     """The plan as plain JSON types. Stable keys: objectives[] (need_area, action, owner, target_date,
     measure, because), referrals[] (organisation, service, needs, because, assured_date, stale),
-    to_discuss[], warnings[]; plus ids, states, labels and the person's agreement."""
+    to_discuss[], warnings[]; plus ids, states, labels and the person's agreement; also_suggested[] (objectives
+    beyond the plan's limit, same shape) and left_out[] (what a guard left out, and why)."""
     return {
         "format": PLAN_FORMAT,
         "built_on": plan.built_on.isoformat(),
         "agreement": plan.agreement,
         "agreement_reason": plan.agreement_reason,
-        "objectives": [
-            {
-                "id": o.id,
-                "need_area": o.need_area,
-                "need_area_label": NEED_AREA_LABELS[o.need_area],
-                "action": o.action,
-                "owner": o.owner,
-                "owner_label": OWNER_LABELS[o.owner],
-                "owner_name": o.owner_name,
-                "target_date": o.target_date.isoformat(),
-                "measure": o.measure,
-                "because": list(o.because),
-                "person_view": o.person_view,
-                "state": o.state,
-                "reason": o.reason,
-                "rule_id": o.rule_id,
-            }
-            for o in plan.objectives
-        ],
+        "objectives": [_objective_json(o) for o in plan.objectives],
         "referrals": [
             {
                 "id": r.id,
@@ -646,6 +690,28 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "to_discuss": list(plan.to_discuss),
         "declined": list(plan.declined),
         "warnings": list(plan.warnings),
+        "also_suggested": [_objective_json(o) for o in plan.also_suggested],
+        "left_out": list(plan.left_out),
+    }
+
+
+def _objective_json(o: Objective) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "need_area": o.need_area,
+        "need_area_label": NEED_AREA_LABELS[o.need_area],
+        "action": o.action,
+        "owner": o.owner,
+        "owner_label": OWNER_LABELS[o.owner],
+        "owner_name": o.owner_name,
+        "target_date": o.target_date.isoformat(),
+        "measure": o.measure,
+        "because": list(o.because),
+        "person_view": o.person_view,
+        "state": o.state,
+        "reason": o.reason,
+        "rule_id": o.rule_id,
+        "merged_from": list(o.merged_from),
     }
 
 
@@ -656,6 +722,9 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
         {
             **{k: v for k, v in data.items() if k != "format"},
             "objectives": [{k: v for k, v in o.items() if k not in derived} for o in data.get("objectives", [])],
+            "also_suggested": [
+                {k: v for k, v in o.items() if k not in derived} for o in data.get("also_suggested", [])
+            ],
         }
     )
 
@@ -680,8 +749,11 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
     def need_label(need: str) -> str:
         return rules.need_label(need) if rules is not None else need.replace("_", " ")
 
+    live = [o for o in plan.objectives if o.state != "declined"]
     lines = [
         "# Sentence plan: diversity and responsivity",
+        "",
+        f"**In this plan:** {plan_counts(plan)}.",
         "",
         f"Built on {_day(plan.built_on)}. Suggested objectives are for the officer and the person to agree, "
         "change or set aside.",
@@ -695,7 +767,6 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
         lines += [f"- {w}" for w in plan.warnings]
         lines.append("")
     lines += ["## Objectives", ""]
-    live = [o for o in plan.objectives if o.state != "declined"]
     if not live:
         lines += ["No objectives yet: nothing the person has told us so far calls for one.", ""]
     for number, o in enumerate(live, start=1):
@@ -720,6 +791,16 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
     if set_aside:
         lines += ["### Set aside by the officer", ""]
         lines += [f"- {o.action} (reason: {o.reason or 'not given'})" for o in set_aside]
+        lines.append("")
+    if plan.also_suggested:
+        lines += [
+            "## Also suggested",
+            "",
+            f"The plan holds the {PLAN_LIMIT} most urgent objectives. These were suggested too: promote one if it "
+            "matters more to the person now.",
+            "",
+        ]
+        lines += [f"- {also_suggested_line(o, rules)}" for o in plan.also_suggested]
         lines.append("")
     lines += ["## Referrals", ""]
     if not plan.referrals:
@@ -757,4 +838,28 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
         ]
         lines += _by_domain(plan.declined, bank)
         lines.append("")
+    if plan.left_out:
+        lines += ["## Left out by the guards", ""]
+        lines += [f"- {text}" for text in plan.left_out]
+        lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def also_suggested_line(objective: Objective, rules: RuleSet | None) -> str:
+    """One line for the officer: "Reconnect with a faith community (Lifestyle and associates, by 20 February 2027)"."""
+    title = _title(objective, rules) if rules is not None else objective.action.split(".")[0]
+    return f"{title} ({NEED_AREA_LABELS[objective.need_area]}, by {_day(objective.target_date)})"
+
+
+def plan_counts(plan: Plan) -> str:
+    """"8 objectives, 5 also suggested, 10 referrals, 8 warnings": what the officer has to go through."""
+    live = sum(o.state != "declined" for o in plan.objectives)
+    referrals = sum(r.state != "declined" for r in plan.referrals)
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return (
+        f"{count(live, 'objective')}, {len(plan.also_suggested)} also suggested, "
+        f"{count(referrals, 'referral')}, {count(len(plan.warnings), 'warning')}"
+    )
