@@ -98,13 +98,15 @@ def join_sentences(pieces: list[str]) -> str:
         text = " ".join(piece.split())
         if not text:
             continue
-        if text[-1] not in ".!?\"\u201d":
+        if text[-1] not in '.!?"\u201d':
             text += "."
         out.append(text)
     return " ".join(out)
 
 
-def shortlist(objectives: list[tuple[Objective, int]], limit: int = PLAN_LIMIT) -> tuple[list[Objective], list[Objective]]:
+def shortlist(
+    objectives: list[tuple[Objective, int]], limit: int = PLAN_LIMIT
+) -> tuple[list[Objective], list[Objective]]:
     """(the plan, also suggested): each list most urgent first. `objectives` pairs each with its position
     in the rule files (the officer's own come after every rule)."""
     ordered = [o for o, _ in sorted(objectives, key=lambda pair: urgency(*pair))]

@@ -180,9 +180,7 @@ def build_plan(
     )
 
 
-def _merged(
-    suggestions: dict[str, _Suggestion], kept: dict[str, Objective], rules: RuleSet
-) -> dict[str, _Suggestion]:
+def _merged(suggestions: dict[str, _Suggestion], kept: dict[str, Objective], rules: RuleSet) -> dict[str, _Suggestion]:
     """Suggestions with each merge group joined into one (keyed by the leading rule's id). A rule the officer's
     kept objective already covers (its own, or one merged into it) is not suggested again."""
     covered = {rule_id for o in kept.values() for rule_id in (o.id, o.rule_id, *o.merged_from) if rule_id}
@@ -852,7 +850,7 @@ def also_suggested_line(objective: Objective, rules: RuleSet | None) -> str:
 
 
 def plan_counts(plan: Plan) -> str:
-    """"8 objectives, 5 also suggested, 10 referrals, 8 warnings": what the officer has to go through."""
+    """What the officer has to go through, e.g. "8 objectives, 5 also suggested, 10 referrals, 8 warnings"."""
     live = sum(o.state != "declined" for o in plan.objectives)
     referrals = sum(r.state != "declined" for r in plan.referrals)
 

@@ -485,7 +485,9 @@ def _internal_problems(ruleset: RuleSet) -> list[str]:
             problems.append(f"{_where(rule)}: objective {rule.id}: owner someone_else needs an owner_name")
         problems.extend(_text_problems(rule, "action", rule.action, rule.when, rule.defaults, rule.optional))
         if rule.merge_text is not None:
-            problems.extend(_text_problems(rule, "merge_text", rule.merge_text, rule.when, rule.defaults, rule.optional))
+            problems.extend(
+                _text_problems(rule, "merge_text", rule.merge_text, rule.when, rule.defaults, rule.optional)
+            )
         if rule.merge_group is not None and not is_snake_case(rule.merge_group):
             problems.append(f"{_where(rule)}: objective {rule.id}: merge_group {rule.merge_group!r} is not snake_case")
         for name, part in rule.optional.items():

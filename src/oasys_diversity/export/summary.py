@@ -288,7 +288,7 @@ def build_summary(
 
 
 def _also_suggested_line(objective: Objective, rules: RuleSet | None) -> str:
-    """"Women's centre or women-only service (Health and other considerations, by 20 December 2026)"."""
+    """One line, e.g. "Women's centre or women-only service (Health and other considerations, by 20 December 2026)"."""
     rule = rules.objective_rule(objective.rule_id) if rules is not None and objective.rule_id else None
     area = NEED_AREA_LABELS.get(objective.need_area, objective.need_area)
     if rule is None:
@@ -566,6 +566,7 @@ def redact_records(assessment: Assessment, plan: Plan, bank: QuestionBank) -> tu
     redacted_case = case.model_copy(
         update={"name": initials(case.name), "officer": initials(case.officer), "reference": REDACTED_REFERENCE}
     )
+
     def scrubbed(o: Objective) -> Objective:
         return o.model_copy(
             update={
