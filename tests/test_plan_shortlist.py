@@ -190,9 +190,10 @@ def test_an_also_suggested_objective_can_be_promoted_and_stays():
     promoted = promote_objective(plan, waiting.id)
     assert objective(promoted, waiting.id).state == "accepted"
     assert waiting.id not in [o.id for o in promoted.also_suggested]
+    assert len(live(promoted)) == PLAN_LIMIT  # the least urgent untouched suggestion made room at once
     again = plan_for(who, previous=promoted)
     assert objective(again, waiting.id) in again.objectives
-    assert len(live(again)) == PLAN_LIMIT  # the least urgent untouched suggestion made room
+    assert again.objectives == promoted.objectives and again.also_suggested == promoted.also_suggested
     with pytest.raises(KeyError):
         promote_objective(plan, "no_such_objective")
 

@@ -557,16 +557,22 @@ def accept_objective(plan: Plan, objective_id: str) -> Plan:
 
 
 def promote_objective(plan: Plan, objective_id: str) -> Plan:
-    """Bring an "also suggested" objective into the plan, accepted, so it stays there across recomputes (the
-    next recompute moves the least urgent untouched suggestion out to keep the plan short)."""
+    """Bring an "also suggested" objective into the plan, accepted, so it stays there across recomputes; the
+    least urgent untouched suggestion moves out to make room, as the next recompute would do."""
     new = plan.model_copy(deep=True)
-    for index, objective in enumerate(new.also_suggested):
-        if objective.id == objective_id:
-            promoted = new.also_suggested.pop(index)
-            promoted.state = "accepted"
-            new.objectives.append(promoted)
-            return new
-    raise KeyError(f"no also-suggested objective {objective_id!r} in this plan")
+    index = next((i for i, o in enumerate(new.also_suggested) if o.id == objective_id), None)
+    if index is None:
+        raise KeyError(f"no also-suggested objective {objective_id!r} in this plan")
+    promoted = new.also_suggested.pop(index)
+    promoted.state = "accepted"
+    # Stable sorts by date keep the order of the rule files among objectives due the same day.
+    new.objectives = sorted([*new.objectives, promoted], key=lambda o: o.target_date)
+    suggested = [o for o in new.objectives if o.state == "suggested"]
+    if suggested and sum(o.state != "declined" for o in new.objectives) > PLAN_LIMIT:
+        moved = suggested[-1]
+        new.objectives.remove(moved)
+        new.also_suggested = sorted([moved, *new.also_suggested], key=lambda o: o.target_date)
+    return new
 
 
 def edit_objective(plan: Plan, objective_id: str, **changes: Any) -> Plan:

@@ -45,7 +45,7 @@ async def test_also_suggested_is_listed_and_p_brings_one_into_the_plan(tmp_path)
         chosen = screen.plan.also_suggested[0].id
         await pilot.press("p")
         await pilot.pause()
-        assert chosen in [o.id for o in screen.plan.objectives]
+        assert chosen in [o.id for o in screen.plan.objectives] and len(screen.plan.objectives) == 8
         saved = stored_plan(db_path, case_id)
         assert saved is not None and next(o for o in saved.objectives if o.id == chosen).state == "accepted"
         screen = await reopen_plan(pilot, case_id)
