@@ -232,3 +232,46 @@ def test_exports_list_also_suggested_for_the_officer_but_not_for_the_person(fmt)
     theirs = render(build_summary(who, plan, bank(), rules=rules(), for_person=True, today=date(2026, 11, 23)), fmt)
     assert "Also suggested" in officer and title in officer
     assert "Also suggested" not in theirs and title not in theirs
+
+
+MERGING_RULE = """
+[[objective]]
+id = "local_booking"
+title = "Interpreter booked as asked"
+merge_group = "communication"
+when = { question = "language.interpreter_needed", op = "equals", value = "yes" }
+need_area = "responsivity"
+action = "Book an interpreter."
+merge_text = "An interpreter will be booked{?dialect}."
+owner = "probation_practitioner"
+timescale = { days = 7 }
+measure = "Booked."
+
+[objective.optional.dialect]
+text = " who speaks {language.interpreter_dialect}"
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("", "", None),  # an optional part used only in merge_text is fine
+        ("{?dialect}.", "{?dialect}{?tone}.", "merge_text: {?tone} names no optional part"),
+        ("booked{?dialect}", "booked for {language.interpreter_language}", "merge_text: placeholder"),
+        ('merge_group = "communication"', 'merge_group = "Communication"', "merge_group 'Communication'"),
+    ],
+)
+def test_questions_check_reads_merge_text_and_merge_group(tmp_path, old, new, expected):
+    import shutil
+
+    from oasys_diversity.rules import check_rules, shipped_rules_dir
+
+    folder = tmp_path / "bank"
+    (folder / "rules").mkdir(parents=True)
+    shutil.copy(shipped_rules_dir() / "needs.toml", folder / "rules" / "needs.toml")
+    (folder / "rules" / "local.toml").write_text(MERGING_RULE.replace(old, new), encoding="utf-8")
+    problems = check_rules(folder, bank())
+    if expected is None:
+        assert problems == []
+    else:
+        assert any(expected in p for p in problems), problems
