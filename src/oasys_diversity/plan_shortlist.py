@@ -27,15 +27,13 @@ OFFICER_KEPT = ("edited", "accepted", "added")
 @dataclass
 class Member:
     """One suggestion that may join a merge group: the objective, its rule's place in the files, its group,
-    its words when it joins another, the referral needs it brings (each with the answers behind it), and its
-    tags."""
+    its words when it joins another, and the referral needs it brings (each with the answers behind it)."""
 
     objective: Objective
     position: int
     group: str | None
     part: str
     needs: dict[str, list[str]]
-    tags: list[str]
 
 
 def urgency(objective: Objective, position: int) -> tuple[date, int]:
@@ -79,7 +77,6 @@ def _join(members: list[Member]) -> Member:
         group=lead.group,
         part=lead.part,
         needs=_union_needs(ordered),
-        tags=list(dict.fromkeys(t for m in ordered for t in m.tags)),
     )
 
 

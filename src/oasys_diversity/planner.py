@@ -7,9 +7,11 @@ same plan, and nothing is read from or written to disk. The steps, in order:
    that made the condition hold; its target date counted from when those answers were given);
 2. guard rules that hold add what must be there, cap target dates, and leave out what must not be there;
 3. the officer's own work from `previous` (edited, accepted, declined, added) is kept exactly; only
-   untouched suggestions move;
+   untouched suggestions move; suggestions of one merge group become one objective, and at most eight form
+   the plan, most urgent first, the rest "also suggested" (plan_shortlist.py);
 4. the objectives' need tags are matched to the directory (person's area first, then national);
-5. what is still to discuss, what was declined, and warnings for the officer are listed.
+5. what is still to discuss, what was declined, and warnings where the officer must act are listed (what a
+   guard left out is listed apart, in `left_out`).
 
 The screens call the small pure helpers at the bottom (`accept_objective`, `edit_objective`, ...) to record
 the officer's decisions, then save the plan; the next `build_plan(..., previous=that plan)` respects them.
@@ -192,7 +194,7 @@ def _merged(suggestions: dict[str, _Suggestion], kept: dict[str, Objective], rul
             continue
         by_id[rule.id] = found
         needs = {need: list(found.objective.because) for need in found.needs}
-        members.append(Member(found.objective, index, rule.merge_group, found.part, needs, rule.tags))
+        members.append(Member(found.objective, index, rule.merge_group, found.part, needs))
     merged: dict[str, _Suggestion] = {}
     for member in merge(members):
         lead = by_id[member.objective.id]
