@@ -539,6 +539,10 @@ def test_target_dates_run_from_a_later_answer():
 def test_overdue_suggestions_are_flagged():
     plan = plan_for(assessment({"discrimination.current_harassment": "yes"}), today=ASSESSED_ON + timedelta(days=30))
     assert any('"Safety and reporting now" was due on 23 November 2026' in w for w in plan.warnings)
+    # Several passed dates are one warning, naming each.
+    later = plan_for(person("bradford_woman_interpreter"), today=ASSESSED_ON + timedelta(days=400))
+    passed = [w for w in later.warnings if "was due on" in w]
+    assert len(passed) == 1 and passed[0].count("was due on") == len(later.objectives) > 1
 
 
 def test_the_same_inputs_give_the_same_plan():

@@ -152,11 +152,16 @@ def build_plan(
     to_discuss = [q.id for q in visible if assessment.status(q.id) == "not_discussed"]
     declined = [q.id for q in visible if assessment.status(q.id) == "declined"]
 
-    for objective in objectives:
-        if objective.state != "declined" and objective.target_date < today:
-            warnings.append(
-                f'"{_title(objective, rules)}" was due on {_day(objective.target_date)}: review it with the person.'
-            )
+    overdue = [
+        f'"{_title(o, rules)}" was due on {_day(o.target_date)}'
+        for o in objectives
+        if o.state != "declined" and o.target_date < today
+    ]
+    if len(overdue) == 1:
+        warnings.append(f"{overdue[0]}: review it with the person.")
+    elif overdue:
+        # One warning for them all: the officer reviews the dates together, in one conversation.
+        warnings.append(f"Review these with the person, as their dates have passed: {'; '.join(overdue)}.")
     agreement: Agreement = previous.agreement if previous else "not_yet_asked"
     agreement_reason = previous.agreement_reason if previous else None
     if (
