@@ -354,6 +354,14 @@ def questions_by_topic(bank: QuestionBank, question_ids: list[str]) -> Content:
     return Content("\n").join(lines)
 
 
+def also_suggested_prompt(objective: Objective, rules: RuleSet | None) -> Content:
+    """One line: its title, area and date; the officer promotes it (p) to see and shape it in full."""
+    area = NEED_AREA_LABELS[objective.need_area]
+    return Content.assemble(
+        (objective_title(objective, rules), "bold"), f" · {area} · by {friendly_date(objective.target_date)}"
+    )
+
+
 def _heading(text: str, first: bool = False) -> Option:
     return Option(Content.assemble(("" if first else "\n", ""), (text, "bold underline")), disabled=True)
 
@@ -396,6 +404,10 @@ def plan_options(
         options.append(Option("No objectives yet. Press n to add your own.", id="info:objectives"))
     for index, objective in enumerate(plan.objectives):
         options += [Option(objective_prompt(bank, index + 1, objective, rules), id=f"objective:{index}"), None]
+    if plan.also_suggested:
+        options.append(_heading(f"Also suggested ({len(plan.also_suggested)}): p brings one into the plan"))
+        for index, objective in enumerate(plan.also_suggested):
+            options += [Option(also_suggested_prompt(objective, rules), id=f"also:{index}"), None]
     options.append(_heading(f"Referrals ({len(plan.referrals)})"))
     if not plan.referrals:
         options.append(Option("No referrals suggested.", id="info:referrals"))
@@ -489,7 +501,8 @@ class PlanScreen(Screen):
         "beside any of them; the person's view is kept apart, so no action undoes another. A referral marked "
         "**STALE** has not been checked for over 12 months: confirm the service still runs before referring.\n\n"
         "Move with ↑↓. On an objective: **Enter** edits its title, wording, owner, name, date and measure; "
-        "**v** records the person's view; **a** accepts it; **x** declines it with a reason. On a referral: "
+        "**v** records the person's view; **a** accepts it; **x** declines it with a reason. The plan holds the eight most urgent objectives; on one under "
+        "*Also suggested*, **p** (or **Enter**) brings it into the plan. On a referral: "
         "**a** accepts, **x** declines with a reason. **n** adds your own objective; **g** records whether "
         "they agree with the plan as a whole, with their reasons. In a dialog **ctrl+a** selects all of a "
         "box; **ctrl+s** saves; **Esc** cancels.\n\n"
@@ -504,6 +517,7 @@ class PlanScreen(Screen):
         Binding("a", "accept", "Accept", id="plan.accept"),
         Binding("x", "decline", "Decline", id="plan.decline", tooltip="Decline, with a reason"),
         Binding("n", "add", "Add your own objective", id="plan.add", show=False),
+        Binding("p", "promote", "Into the plan", id="plan.promote", show=False),
         Binding("g", "agreement", "Their agreement", id="plan.agreement", show=False),
         Binding("r", "review", "Review", id="plan.review", show=False),
         Binding("e", "export", "Export", id="plan.export"),
@@ -648,6 +662,8 @@ class PlanScreen(Screen):
             self.sub_title = f"Plan — {self.case.name} ({self.case.reference})"
         plan = self.plan
         pieces = [plural(len(plan.objectives), "objective"), plural(len(plan.referrals), "referral")]
+        if plan.also_suggested:
+            pieces.insert(1, f"{len(plan.also_suggested)} also suggested")
         if plan.warnings:
             pieces.append(plural(len(plan.warnings), "warning"))
         if self.changes:
@@ -760,6 +776,8 @@ class PlanScreen(Screen):
             return "⏎ edit · v their view · a accept · x decline · n add your own · g agreement"
         if item is not None:
             return "a accept · x decline (with a reason) · n add an objective · g their agreement"
+        if found is not None and found[0] == "also":
+            return "p bring it into the plan (accepted) · n add your own objective · g their agreement"
         if found is not None and found[0] == "agreement":
             return "⏎ or g: record whether they agree with the plan · n add an objective"
         return "n add your own objective · g their agreement · r review the answers"
@@ -771,6 +789,9 @@ class PlanScreen(Screen):
             if item is None:
                 return False
             return item[0] == "objective" if action == "view" else True
+        if action == "promote":
+            found = self.highlighted() if self.is_mounted else None
+            return found is not None and found[0] == "also"
         if action == "save":
             return self.unsaved
         if action in ("add", "agreement"):
@@ -801,6 +822,8 @@ class PlanScreen(Screen):
             self.edit_objective(cast(Objective, item[1]))
         elif item is not None:
             self.notify("Press a to accept this referral, or x to decline it with a reason.", timeout=4)
+        elif found is not None and found[0] == "also":
+            self.action_promote()
         elif found is not None and found[0] == "agreement":
             self.action_agreement()
         elif found is not None and found[1] in ("to_discuss", "declined"):
@@ -866,6 +889,19 @@ class PlanScreen(Screen):
                 self._change(new, "Your objective is added and saved.", focus=("objective", objective_id))
 
         self._open(ObjectiveDialog(None, default_date=default), done)
+
+    def action_promote(self) -> None:
+        from oasys_diversity import planner
+
+        found = self.highlighted()
+        if self.plan is None or found is None or found[0] != "also":
+            return
+        objective = self.plan.also_suggested[int(found[1])]
+        self._change(
+            planner.promote_objective(self.plan, objective.id),
+            "Brought into the plan, accepted, and saved.",
+            focus=("objective", objective.id),
+        )
 
     def action_agreement(self) -> None:
         if self.plan is None:

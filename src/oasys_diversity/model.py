@@ -474,6 +474,8 @@ class Objective(BaseModel):
     edited: bool = False  # the officer changed its wording, title, owner, date or measure
     edited_fields: list[str] = Field(default_factory=list)  # which of those, in the order first changed
     own: bool = False  # the officer's own objective, not from a rule
+    # Other rules of the same merge group whose parts were joined into this objective (the planner's merging).
+    merged_from: list[str] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -581,6 +583,10 @@ class Plan(BaseModel):
     agreement: Agreement = "not_yet_asked"
     agreement_reason: str | None = None  # the person's reasons, in their words
     agreed_on: date | None = None  # the day they said they agree (kept while they still do)
+    # Suggestions beyond the plan's limit, most urgent first, for the officer to promote.
+    also_suggested: list[Objective] = Field(default_factory=list)
+    # What a guard left out, and why: for the officer's information, not a warning.
+    left_out: list[str] = Field(default_factory=list)
 
 
 def is_snake_case(code: str) -> bool:

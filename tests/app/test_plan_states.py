@@ -239,8 +239,8 @@ async def test_a_service_the_directory_no_longer_lists_is_named_with_exports_mad
         await pilot.pause()
     # The stored plan names a service the directory does not (a directory that has since dropped it),
     # and an export of it is in the access log.
-    from oasys_diversity.store_open import writing
     from oasys_diversity.store_access import insert_access
+    from oasys_diversity.store_open import writing
 
     db = open_db(db_path)
     plan = stored_plan(db_path, case_id)

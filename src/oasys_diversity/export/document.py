@@ -136,6 +136,9 @@ def officer_document(summary: Summary) -> list[Block]:
             blocks.append(Para(objective.need_area_label, "title"))
             blocks.append(Field("What would have happened", objective.action))
             blocks.append(Field("Reason", objective.reason or "no reason recorded"))
+    if summary.also_suggested:
+        blocks.append(Heading(3, "Also suggested, not in the plan yet"))
+        blocks.append(Bullets(tuple(summary.also_suggested)))
     blocks.append(Heading(3, "Referrals"))
     if not summary.referrals:
         blocks.append(Para("No referrals in the plan yet."))

@@ -28,6 +28,7 @@ from oasys_diversity.model import (
     AnswerStatus,
     Assessment,
     ItemState,
+    Objective,
     Plan,
     Question,
     QuestionBank,
@@ -193,6 +194,8 @@ class Summary(BaseModel):
     objectives: list[ObjectiveSummary] = Field(default_factory=list)
     referrals: list[ReferralSummary] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)  # for the officer only
+    # Objectives beyond the plan's limit, one short line each, for the officer to promote (officer only).
+    also_suggested: list[str] = Field(default_factory=list)
     agreement: Agreement = "not_yet_asked"
     agreement_label: str
     agreement_reason: str | None = None
@@ -316,6 +319,7 @@ def build_summary(
         referrals=referrals,
         # The planner's warnings already name stale directory entries; each referral also shows its own.
         warnings=list(dict.fromkeys(plan.warnings)),
+        also_suggested=[_also_suggested_line(o, rules) for o in plan.also_suggested],
         agreement=plan.agreement,
         agreement_label=AGREEMENT_LABELS[plan.agreement],
         agreement_reason=plan.agreement_reason,
@@ -327,6 +331,15 @@ def build_summary(
         assessment=assessment,
         plan=plan,
     )
+
+
+def _also_suggested_line(objective: Objective, rules: RuleSet | None) -> str:
+    """One line, e.g. "Women's centre or women-only service (Health and other considerations, by 20 December 2026)"."""
+    rule = rules.objective_rule(objective.rule_id) if rules is not None and objective.rule_id else None
+    area = NEED_AREA_LABELS.get(objective.need_area, objective.need_area)
+    if rule is None:
+        return f"{area}, by {long_date(objective.target_date)}"
+    return f"{rule.title} ({area}, by {long_date(objective.target_date)})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,17 +415,12 @@ def without_forbidden_wording(plan: Plan, phrases: list[str]) -> tuple[Plan, boo
                 kept.append(replacement)
         return " ".join(kept)
 
-    objectives = [
-        o.model_copy(
-            update={
-                "action": clean(o.action),
-                "measure": clean(o.measure),
-                "owner_name": clean(o.owner_name),
-                "reason": clean(o.reason),
-            }
-        )
-        for o in plan.objectives
-    ]
+    def tidy(o: Objective) -> Objective:
+        update = {"action": clean(o.action), "measure": clean(o.measure), "owner_name": clean(o.owner_name)}
+        return o.model_copy(update={**update, "reason": clean(o.reason)})
+
+    objectives = [tidy(o) for o in plan.objectives]
+    also_suggested = [tidy(o) for o in plan.also_suggested]
     referrals = [
         r.model_copy(
             update={"reason": clean(r.reason), "how_to_refer": clean(r.how_to_refer), "contact": clean(r.contact)}
@@ -424,7 +432,8 @@ def without_forbidden_wording(plan: Plan, phrases: list[str]) -> tuple[Plan, boo
         return plan, False
     # On the plan itself, so every format carries it, the JSON included.
     warnings.append(LEFT_OUT_WARNING)
-    return plan.model_copy(update={"objectives": objectives, "referrals": referrals, "warnings": warnings}), True
+    update = {"objectives": objectives, "also_suggested": also_suggested, "referrals": referrals}
+    return plan.model_copy(update={**update, "warnings": warnings}), True
 
 
 def _domains(assessment: Assessment, bank: QuestionBank) -> list[DomainSummary]:
@@ -632,8 +641,9 @@ def redact_records(assessment: Assessment, plan: Plan, bank: QuestionBank) -> tu
     redacted_case = case.model_copy(
         update={"name": initials(case.name), "officer": initials(case.officer), "reference": REDACTED_REFERENCE}
     )
-    objectives = [
-        o.model_copy(
+
+    def scrubbed(o: Objective) -> Objective:
+        return o.model_copy(
             update={
                 "action": scrub(o.action),
                 "measure": scrub(o.measure),
@@ -642,8 +652,8 @@ def redact_records(assessment: Assessment, plan: Plan, bank: QuestionBank) -> tu
                 "person_view": REMOVED if o.person_view and o.person_view.strip() else None,
             }
         )
-        for o in plan.objectives
-    ]
+
+    objectives = [scrubbed(o) for o in plan.objectives]
     referrals = [
         r.model_copy(
             update={
@@ -656,6 +666,7 @@ def redact_records(assessment: Assessment, plan: Plan, bank: QuestionBank) -> tu
     redacted_plan = plan.model_copy(
         update={
             "objectives": objectives,
+            "also_suggested": [scrubbed(o) for o in plan.also_suggested],
             "referrals": referrals,
             "warnings": [scrub(w) for w in plan.warnings],
             "agreement_reason": REMOVED if plan.agreement_reason and plan.agreement_reason.strip() else None,
