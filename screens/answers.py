@@ -207,7 +207,7 @@ class ChoiceAnswer(Reporting, OptionList):
             # mark anything on this one. The officer is told, so they can go back and check.
             event.stop()
             event.prevent_default()
-            self.notify(
+            self.screen.notify(
                 "A key pressed just before moving on came too late and was not used. PgUp to go back and check.",
                 severity="warning",
             )

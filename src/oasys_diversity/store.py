@@ -455,6 +455,7 @@ def erase_case(db: sqlite_utils.Database, case_id: int, *, officer: str | None =
                     ("answers", "case_id"),
                     ("plans", "case_id"),
                     ("audit", "case_id"),
+                    ("sessions", "case_id"),
                 )
             )
             if has_rows:
@@ -464,6 +465,8 @@ def erase_case(db: sqlite_utils.Database, case_id: int, *, officer: str | None =
                 )
                 db.execute("DELETE FROM answers WHERE case_id = ?", [case_id])
                 db.execute("DELETE FROM plans WHERE case_id = ?", [case_id])
+                db.execute("DELETE FROM sessions WHERE case_id = ?", [case_id])
+                db.execute("DELETE FROM deeper_choices WHERE case_id = ?", [case_id])
                 db.execute("DELETE FROM cases WHERE id = ?", [case_id])
                 db.execute("DELETE FROM audit WHERE case_id = ?", [case_id])
             elif db.execute("SELECT 1 FROM erasures WHERE case_id = ?", [case_id]).fetchone() is None:
