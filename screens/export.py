@@ -23,6 +23,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, RadioSet, Static
 
+from oasys_diversity.sessions import export_banner
+
 from .toggles import MarkedCheckbox, MarkedRadioButton
 
 if TYPE_CHECKING:
@@ -301,7 +303,7 @@ class ExportScreen(Screen):
                 for_person=request.for_person,
                 redact=request.redact,
                 out=request.out,
-                banner=self.oasys.banner,
+                banner=export_banner(self.oasys.banner, self.oasys.interpreter_missing(self.case_id)),
                 directory_path=self.oasys.directory_path,
             )
         except Exception as problem:  # the officer gets a message, never a traceback; the case is untouched

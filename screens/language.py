@@ -52,15 +52,15 @@ class LanguageForm(VerticalScroll):
                 yield MarkedRadioButton(label, name=code, value=before is not None and before.interpreter == code)
         yield Static("", id="interpreter-message", classes="field-message", markup=False)
         with Horizontal(classes="field-row", id="interpreter-language-row"):
-            yield Label("The interpreter's language", classes="field-label")
+            yield Label("Interpreter's language", classes="field-label")
             yield Input(
                 (before.interpreter_language or "") if before else "",
                 id="interpreter-language",
                 classes="field-input",
-                placeholder="and dialect, if it matters",
+                placeholder="if one is here or needed (and dialect)",
             )
         yield Static("", id="interpreter-language-message", classes="field-message", markup=False)
-        yield Label("How the interpreter joined", classes="field-label", id="interpreter-mode-label")
+        yield Label("How the interpreter joined (if here)", classes="field-label")
         with RadioSet(id="interpreter-mode"):
             for code, label in MODE_LABELS.items():
                 yield MarkedRadioButton(label, name=code, value=before is not None and before.interpreter_mode == code)
@@ -68,13 +68,9 @@ class LanguageForm(VerticalScroll):
         with Horizontal(classes="start-buttons"):
             yield Button("Continue (ctrl+s)", id="language-continue", variant="primary")
 
-    def on_mount(self) -> None:
-        self._show_fields()
-
     @on(RadioSet.Changed, "#interpreter")
     def _interpreter_changed(self) -> None:
         self._say("interpreter", "")
-        self._show_fields()
 
     @on(Input.Submitted)
     def _next_box(self, event: Input.Submitted) -> None:
@@ -84,12 +80,6 @@ class LanguageForm(VerticalScroll):
     def _status(self) -> str | None:
         pressed = self.query_one("#interpreter", RadioSet).pressed_button
         return pressed.name if pressed is not None else None
-
-    def _show_fields(self) -> None:
-        status = self._status()
-        self.query_one("#interpreter-language-row").display = status in ("present", "needed")
-        for selector in ("#interpreter-mode-label", "#interpreter-mode"):
-            self.query_one(selector).display = status == "present"
 
     def _say(self, field: str, message: str) -> None:
         line = self.query_one(f"#{field}-message", Static)

@@ -100,3 +100,13 @@ def prefill_answers(
             note = existing.note if existing is not None else None
             filled.append(Answer(question_id=question_id, status="answered", value=value, note=note))
     return filled
+
+
+DRAFT_MARK = "DRAFT: an interpreter was needed and not there"
+
+
+def export_banner(banner: str | None, interpreter_missing: bool) -> str | None:
+    """The banner an export carries: while an interpreter is missing the plan is a draft, and every page says so."""
+    if not interpreter_missing:
+        return banner
+    return f"{banner} · {DRAFT_MARK}" if banner else DRAFT_MARK
