@@ -262,7 +262,7 @@ class OasysApp(App[int]):
     def _open_interview(self, case_id: int, question_id: str | None) -> None:
         if not self.finish_loading():
             return
-        if case_id not in self.sessions:
+        if case_id not in self.sessions and not self._same_day_session(case_id):
             # Language first: which language this sitting is in, and the interpreter, before anything is asked.
             self.ask_language(case_id, then=lambda: self._open_interview(case_id, question_id))
             return
@@ -334,6 +334,22 @@ class OasysApp(App[int]):
                 then()
 
         self.push_screen(LanguageScreen(case_id), done)
+
+    def _same_day_session(self, case_id: int) -> bool:
+        """A sitting recorded earlier today (the app was closed and opened again) carries on: not asked twice."""
+        from datetime import date
+
+        from oasys_diversity.store import StoreError
+        from oasys_diversity.store_sessions import latest_session
+
+        try:
+            latest = latest_session(self.db, case_id)
+        except StoreError:
+            return False
+        if latest is None or latest.started_at is None or latest.started_at.astimezone().date() != date.today():
+            return False
+        self.sessions[case_id] = latest
+        return True
 
     def record_session(self, session: ConversationSession) -> ConversationSession:
         """Save this sitting's language and interpreter (a new session, or a change to this one).
