@@ -639,6 +639,8 @@ class InterviewScreen(Screen[None]):
 
     def watch_show_guidance(self, shown: bool) -> None:
         self.set_class(shown, "-guidance")
+        # The keys that scroll the guidance show in the footer only while it is open.
+        self.refresh_bindings()
 
     def _focus_step(self) -> None:
         kind = self.step.kind

@@ -262,10 +262,6 @@ class OasysApp(App[int]):
     def _open_interview(self, case_id: int, question_id: str | None) -> None:
         if not self.finish_loading():
             return
-        if case_id not in self.sessions and not self._same_day_session(case_id):
-            # Language first: which language this sitting is in, and the interpreter, before anything is asked.
-            self.ask_language(case_id, then=lambda: self._open_interview(case_id, question_id))
-            return
         from oasys_diversity.screens.interview import InterviewScreen
         from oasys_diversity.store import StoreError, get_case
 
@@ -279,6 +275,10 @@ class OasysApp(App[int]):
             return
         if not self._officer_from_start:
             self.officer = case.officer
+        if case_id not in self.sessions and not self._same_day_session(case_id):
+            # Language first: which language this sitting is in, and the interpreter, before anything is asked.
+            self.ask_language(case_id, then=lambda: self._open_interview(case_id, question_id))
+            return
         self._back_to_cases()
         self.push_screen(InterviewScreen(case_id, question_id=question_id))
 
@@ -331,7 +331,8 @@ class OasysApp(App[int]):
 
         def done(recorded: bool | None) -> None:
             if recorded and then is not None:
-                then()
+                # Once this screen has gone: opening the interview rearranges the screens below it.
+                self.call_later(then)
 
         self.push_screen(LanguageScreen(case_id), done)
 
