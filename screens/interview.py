@@ -41,6 +41,7 @@ from oasys_diversity.screens.answers import (
     ChoiceAnswer,
     NoteEdited,
     NotesBox,
+    Rewrapping,
     answer_class,
     answer_widget,
 )
@@ -70,7 +71,8 @@ LETTER_ACTIONS |= {"decline", "not_discussed", "toggle_guidance"}
 IN_BOX_ACTIONS = {"decline_in_box", "not_discussed_in_box", "guidance_in_box"}
 MARK_ACTIONS = {"decline", "not_discussed", "decline_in_box", "not_discussed_in_box"}
 
-LEGEND = "✓ answered  ✗ declined\n○ not yet discussed\n+n/m deeper ones discussed"
+# Three lines within the side column (26 characters): the marks, then the whole conversation's progress.
+LEGEND = "✓ answered  ✗ declined\n○ not yet  +n/m deeper"
 
 
 def deeper_offer_text(total: int, left: int, chosen: DeeperChoice | None) -> str:
@@ -211,8 +213,13 @@ class InterviewScreen(Screen[None]):
         "listen for, and what to say if they'd rather not.\n\n"
         "**While typing in a box** the letters type, so use **ctrl+d**, **ctrl+u** and **ctrl+g** instead (they "
         "work everywhere), or press **Esc** to leave the box.\n\n"
-        "Follow-up questions appear when an answer makes them relevant and disappear if it changes; whatever was "
-        "recorded for them is kept.\n\n"
+        "Follow-up questions appear straight after the answer that makes them relevant and disappear if it "
+        "changes; whatever was recorded for them is kept. When the notes already hold what a follow-up asks, "
+        "**ctrl+o** uses those words.\n\n"
+        "**The core path** comes first: the questions that fit one supervision. After each section's core "
+        "questions, Enter on **Go deeper now** or **Another session** (PgDn moves on; they are offered again).\n\n"
+        "**alt+↓ / alt+↑** scroll the guidance while it is open. **ctrl+l** changes this session's language and "
+        "interpreter.\n\n"
         "**r** review, **p** plan, **e** export. Esc (when not typing) goes back to the list of cases."
     )
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
@@ -240,8 +247,8 @@ class InterviewScreen(Screen[None]):
         Binding("escape", "back", "Back to the cases", id="interview.back", key_display="Esc", show=False),
         Binding("ctrl+s", "save_now", "Save now", id="interview.save_now", show=False, priority=True),
         Binding("ctrl+o", "use_note", "Use the note", id="interview.use_note", priority=True),
-        Binding("alt+down", "guidance_down", "Guidance", id="interview.guidance_down", key_display="alt+↓", priority=True),
-        Binding("alt+up", "guidance_up", "Guidance", id="interview.guidance_up", key_display="alt+↑", priority=True),
+        Binding("alt+down", "guidance_down", "Guidance ↓", id="interview.guidance_down", key_display="alt+↓", priority=True),
+        Binding("alt+up", "guidance_up", "Guidance ↑", id="interview.guidance_up", key_display="alt+↑", priority=True),
         Binding("ctrl+l", "language", "Language", id="interview.language", show=False, priority=True),
     ]
 
@@ -603,15 +610,16 @@ class InterviewScreen(Screen[None]):
         short = self.app.size.width < WIDE
         answers = self.current_answers()
         self._part("#domains").show(self.bank, answers, self.step.domain_id, short=short)
-        core = [p for d in self.bank.domains if (p := domain_progress(self.bank, d, answers))]
+        core = [domain_progress(self.bank, d, answers) for d in self.bank.domains]
         discussed = sum(p.done + p.declined for p in core)
         total = sum(p.done + p.declined + p.waiting for p in core)
         deeper = sum(p.deeper_discussed for p in core), sum(p.deeper_total for p in core)
-        self._update("#legend", f"{LEGEND}\nCore {discussed} of {total} · deeper {deeper[0]} of {deeper[1]}")
+        self._update("#legend", f"{LEGEND}\nCore {discussed}/{total} · deeper {deeper[0]}/{deeper[1]}")
 
     def on_resize(self) -> None:
         if self.steps:
             self._show_sidebar()
+            self.call_after_refresh(self._rewrap_boxes)
 
     def _show_guidance_text(self) -> None:
         panel = self._part("#guidance-text")
@@ -641,6 +649,14 @@ class InterviewScreen(Screen[None]):
         self.set_class(shown, "-guidance")
         # The keys that scroll the guidance show in the footer only while it is open.
         self.refresh_bindings()
+        self.call_after_refresh(self._rewrap_boxes)
+
+    def _rewrap_boxes(self) -> None:
+        """Wrap the words in the text boxes again for the width they have now (the guidance opened or closed, or
+        the terminal changed size), so nothing is drawn for a width the box no longer has."""
+        for box in (self._answer_box, self._notes_box):
+            if isinstance(box, Rewrapping):
+                box.rewrap()
 
     def _focus_step(self) -> None:
         kind = self.step.kind

@@ -24,10 +24,7 @@ INTERPRETER_LABELS: dict[InterpreterStatus, str] = {
 MODE_LABELS: dict[InterpreterMode, str] = {"in_person": "In person", "phone": "By phone", "video": "By video"}
 
 # Shown at the top of every screen while an interpreter is needed and not there.
-NO_INTERPRETER_BANNER = (
-    "⚠ Interpreter needed, not here: the plan stays a draft and nothing is treated as agreed. "
-    "ctrl+l when they join."
-)
+NO_INTERPRETER_BANNER = "⚠ Interpreter needed, not here · the plan is a draft, nothing agreed · ctrl+l"
 
 
 class ConversationSession(BaseModel):

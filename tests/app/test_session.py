@@ -287,7 +287,7 @@ async def test_deeper_questions_are_offered_per_domain_and_resume_in_the_next_se
         assert interview.step.domain_id == "faith"
         assert interview.index > interview.steps.index(Step("deeper_offer", "faith"))
         legend = str(interview.query_one("#legend").render())
-        assert "Core" in legend and "deeper 1 of" in legend
+        assert "Core" in legend and "deeper 1/" in legend
 
 
 async def test_a_follow_up_comes_straight_after_its_question_with_one_quiet_line_and_no_toast(make_app, seed_case):
