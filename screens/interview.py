@@ -47,6 +47,7 @@ from oasys_diversity.screens.answers import (
 )
 from oasys_diversity.steps import (
     DeeperChoice,
+    Progress,
     Step,
     domain_progress,
     interview_steps,
@@ -130,10 +131,13 @@ class DomainList(OptionList):
         super().__init__(**kwargs)
         self._rows: dict[str, tuple[object, ...]] = {}
 
-    def show(self, bank: QuestionBank, answers: dict[str, Answer], current: str, *, short: bool) -> None:
+    def show(self, bank: QuestionBank, answers: dict[str, Answer], current: str, *, short: bool) -> list[Progress]:
+        """Redraw the rows that changed; returns every domain's progress (the legend totals them)."""
+        counted: list[Progress] = []
         for domain in bank.domains:
             here = domain.id == current
             progress = domain_progress(bank, domain, answers)
+            counted.append(progress)
             row = (here, short_title(domain) if short else domain.title, progress)
             if self._rows.get(domain.id) == row:
                 continue
@@ -149,6 +153,7 @@ class DomainList(OptionList):
             self._rows[domain.id] = row
         if not (self.has_focus and self.highlighted is not None):
             self.highlighted = self.get_option_index(current)
+        return counted
 
 
 class KeysFooter(Footer):
@@ -609,8 +614,7 @@ class InterviewScreen(Screen[None]):
     def _show_sidebar(self) -> None:
         short = self.app.size.width < WIDE
         answers = self.current_answers()
-        self._part("#domains").show(self.bank, answers, self.step.domain_id, short=short)
-        core = [domain_progress(self.bank, d, answers) for d in self.bank.domains]
+        core = self._part("#domains").show(self.bank, answers, self.step.domain_id, short=short)
         discussed = sum(p.done + p.declined for p in core)
         total = sum(p.done + p.declined + p.waiting for p in core)
         deeper = sum(p.deeper_discussed for p in core), sum(p.deeper_total for p in core)
@@ -857,7 +861,7 @@ class InterviewScreen(Screen[None]):
         self._show_where()
         self._show_sidebar()
 
-    def _recompute_steps(self) -> None:
+    def _recompute_steps(self, *, quiet: bool = False) -> None:
         """Follow-ups may have appeared or gone with the answers given."""
         answers = self.current_answers()
         steps = interview_steps(self.bank, answers, self.deeper)
@@ -867,7 +871,7 @@ class InterviewScreen(Screen[None]):
             current = self.step
             self.steps = steps
             self.index = steps.index(current) if current in steps else min(self.index, len(steps) - 1)
-            if self.step.kind == "question" and (after - before or before - after):
+            if not quiet and self.step.kind == "question" and (after - before or before - after):
                 self.show_notice(follow_up_notice(len(after - before), len(before - after)))
 
     # ------------------------------------------------------------------------------------------
@@ -904,6 +908,10 @@ class InterviewScreen(Screen[None]):
         await self._move_to(self.index - 1)
 
     async def go_to_question(self, question_id: str) -> None:
+        if self.bank.has(question_id) and self.bank.question(question_id).depth == "deeper":
+            # Going to a deeper question is going deeper in its domain: its questions join the steps.
+            self._go_deeper_for(question_id)
+            self._recompute_steps(quiet=True)
         index = _question_index(self.steps, question_id)
         if index is None:
             self.notify("That follow-up does not apply with the answers given now.")
