@@ -79,7 +79,7 @@ LEGEND = "✓ answered  ✗ declined\n○ not yet  +n/m deeper"
 def deeper_offer_text(total: int, left: int, chosen: DeeperChoice | None) -> str:
     """What the offer to go deeper says: how many deeper questions there are and where they stand."""
     words = (
-        f"The core questions of this section are done. There {'is' if total == 1 else 'are'} {total} deeper "
+        f"That was the last core question of this section. There {'is' if total == 1 else 'are'} {total} deeper "
         f"question{'' if total == 1 else 's'} here, {left} not yet discussed. Ask whether the person would like to "
         "go on now, or leave them for another session; nothing is lost either way."
     )
