@@ -207,7 +207,7 @@ class ChoiceAnswer(Reporting, OptionList):
             # mark anything on this one. The officer is told, so they can go back and check.
             event.stop()
             event.prevent_default()
-            self.notify(
+            self.screen.notify(
                 "A key pressed just before moving on came too late and was not used. PgUp to go back and check.",
                 severity="warning",
             )
@@ -267,16 +267,34 @@ class ChoiceAnswer(Reporting, OptionList):
 # ---------------------------------------------------------------------------------------------
 
 
+class Rewrapping:
+    """Wraps its words again once a change of size has been laid out. Textual re-wraps a text box as it is
+    resized, by the width it had before the new layout, so opening the guidance or resizing the terminal left
+    lines wrapped for the old width (cut off, or short) until the next keystroke."""
+
+    def on_resize(self) -> None:
+        box: Any = self
+        box.call_after_refresh(self.rewrap)
+
+    def rewrap(self) -> None:
+        """Wrap for the width the box has now, and draw it again (an unchanged height alone would not)."""
+        box: Any = self
+        if box.is_attached:
+            box._rewrap_and_refresh_virtual_size()  # Textual's own re-wrap, as on a resize
+            box.refresh()
+
+
+
 def _answer_text(answer: Answer) -> str:
     return answer.value if answer.status == "answered" and isinstance(answer.value, str) else ""
 
 
-class TextAnswer(Reporting, TextArea):
+class TextAnswer(Rewrapping, Reporting, TextArea):
     """The person's own words, kept exactly as typed. Saved a moment after typing stops, and on leaving."""
 
     def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
         text = _answer_text(answer)
-        super().__init__(text, id=id, soft_wrap=True, tab_behavior="focus", placeholder="Their words, as they say them")
+        super().__init__(text, id=id, soft_wrap=True, tab_behavior="focus")
         self.question = question
         self._last = text
 
@@ -394,12 +412,12 @@ class TypedAnswer(Reporting, Input):
 # ---------------------------------------------------------------------------------------------
 
 
-class NotesBox(Reporting, TextArea):
+class NotesBox(Rewrapping, Reporting, TextArea):
     """The person's own words about this answer, kept verbatim."""
 
     def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
         text = answer.note or ""
-        super().__init__(text, id=id, soft_wrap=True, tab_behavior="focus", placeholder="Their own words, if any")
+        super().__init__(text, id=id, soft_wrap=True, tab_behavior="focus")
         self.question = question
         self._last = text
 

@@ -25,6 +25,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, RadioSet, Static
 
+from oasys_diversity.sessions import export_banner
+
 from .toggles import MarkedCheckbox, MarkedRadioButton
 
 if TYPE_CHECKING:
@@ -370,7 +372,7 @@ class ExportScreen(Screen):
                 for_person=request.for_person,
                 redact=request.redact,
                 out=request.out,
-                banner=self.oasys.banner,
+                banner=export_banner(self.oasys.banner, self.oasys.interpreter_missing(self.case_id)),
                 directory_path=self.oasys.directory_path,
                 easy_read=request.easy_read,
                 notices=notices,

@@ -911,7 +911,8 @@ class PlanScreen(Screen):
             if fields is not None and self.plan is not None:
                 self._change(set_agreement(self.plan, fields.agreement, fields.reason), "Their view of the plan saved.")
 
-        self._open(AgreementDialog(self.plan.agreement, self.plan.agreement_reason), done)
+        missing = getattr(self.app, "interpreter_missing", lambda _case: False)(self.case_id)
+        self._open(AgreementDialog(self.plan.agreement, self.plan.agreement_reason, interpreter_missing=missing), done)
 
     def action_save(self) -> None:
         self.save()

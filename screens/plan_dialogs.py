@@ -315,16 +315,20 @@ class AgreementFields:
 class AgreementDialog(PlanDialog[AgreementFields | None]):
     """Record whether the person agrees with the plan as a whole, with their reasons."""
 
-    def __init__(self, current: str, reason: str | None) -> None:
+    def __init__(self, current: str, reason: str | None, *, interpreter_missing: bool = False) -> None:
         super().__init__()
         self.current = current
         self.reason = reason
+        # An interpreter is needed and not here: "agrees" needs the officer's reason for recording it now.
+        self.interpreter_missing = interpreter_missing
         self.title_text = "Do they agree with the plan?"
 
     def compose_fields(self) -> ComposeResult:
         with RadioSet(id="agreement"):
             for code, label in AGREEMENT_LABELS.items():
                 yield MarkedRadioButton(label, value=code == self.current, name=code)
+        if self.interpreter_missing:
+            yield Label("⚠ An interpreter is needed and not here: to record that they agree, write why it is recorded now.")
         yield Label("Their reasons, in their words (needed unless they agree)")
         yield EditBox(self.reason or "", id="agreement-reason")
 
@@ -344,6 +348,10 @@ class AgreementDialog(PlanDialog[AgreementFields | None]):
         reason = self.query_one("#agreement-reason", Input).value.strip() or None
         if pressed.name in ("does_not_agree", "could_not_answer") and not reason:
             self.show_problem("add their reasons (or why they could not answer).")
+            self.query_one("#agreement-reason", Input).focus()
+            return None
+        if pressed.name == "agrees" and self.interpreter_missing and not reason:
+            self.show_problem("an interpreter is needed and not here: write why agreement is recorded without one.")
             self.query_one("#agreement-reason", Input).focus()
             return None
         return AgreementFields(pressed.name, reason)

@@ -173,7 +173,7 @@ def test_open_db_creates_parent_folders_and_the_schema(db_path):
         assert meta["app"] == APP_MARKER
         assert int(meta["schema_version"]) == SCHEMA_VERSION
         applied = [row["name"] for row in db["_sqlite_migrations"].rows]
-        assert applied == list(KNOWN_MIGRATIONS)
+        assert applied == list(KNOWN_MIGRATIONS) and applied[0] == "m001_initial_schema"
     finally:
         db.close()
 

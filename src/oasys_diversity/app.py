@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from oasys_diversity.model import QuestionBank
+    from oasys_diversity.sessions import ConversationSession
 
 
 def case_commands() -> type[Provider]:
@@ -100,12 +101,17 @@ class OasysApp(App[int]):
         served_for = os.environ.get("OASYS_DIVERSITY_OFFICER", "").strip()
         if served_for:
             self.set_officer(served_for)
+        # This sitting's language and interpreter for each case opened (recorded before its conversation).
+        self.sessions: dict[int, ConversationSession] = {}
         if demo_folder is not None:
             self.sub_title = "DEMO — fictional people"
 
     # ------------------------------------------------------------------------------------------
     # Start-up: open the database and the bank, or say clearly why not.
     # ------------------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._screen_changed)
 
     def get_default_screen(self) -> Screen[Any]:
         """The Cases screen, at the bottom of the stack: it opens the database as it mounts."""
@@ -274,6 +280,10 @@ class OasysApp(App[int]):
             return
         if not self._officer_from_start:
             self.officer = case.officer
+        if case_id not in self.sessions and not self._same_day_session(case_id):
+            # Language first: which language this sitting is in, and the interpreter, before anything is asked.
+            self.ask_language(case_id, then=lambda: self._open_interview(case_id, question_id))
+            return
         if not self._record_open(case_id):
             return
         self._back_to_cases()
@@ -342,6 +352,96 @@ class OasysApp(App[int]):
         from oasys_diversity.screens.report import ReportScreen
 
         self.push_screen(ReportScreen())
+
+    # ------------------------------------------------------------------------------------------
+    # The sitting: its language and interpreter, and the banner while an interpreter is missing.
+    # ------------------------------------------------------------------------------------------
+
+    def ask_language(self, case_id: int, then: Callable[[], None] | None) -> None:
+        """Ask (or change) this sitting's language and interpreter for a case, then carry on with `then`."""
+        from oasys_diversity.screens.language import LanguageScreen
+
+        def done(recorded: bool | None) -> None:
+            if recorded and then is not None:
+                # Once this screen has gone: opening the interview rearranges the screens below it.
+                self.call_later(then)
+
+        self.push_screen(LanguageScreen(case_id), done)
+
+    def _same_day_session(self, case_id: int) -> bool:
+        """A sitting recorded earlier today (the app was closed and opened again) carries on: not asked twice."""
+        from datetime import date
+
+        from oasys_diversity.store import StoreError
+        from oasys_diversity.store_sessions import latest_session
+
+        try:
+            latest = latest_session(self.db, case_id)
+        except StoreError:
+            return False
+        if latest is None or latest.started_at is None or latest.started_at.astimezone().date() != date.today():
+            return False
+        self.sessions[case_id] = latest
+        return True
+
+    def record_session(self, session: ConversationSession) -> ConversationSession:
+        """Save this sitting's language and interpreter (a new session, or a change to this one).
+
+        Raises StoreError when it cannot be saved; the caller says so and keeps what was typed.
+        """
+        from oasys_diversity.sessions import prefill_answers
+        from oasys_diversity.store import load_assessment, save_answer
+        from oasys_diversity.store_sessions import start_session, update_session
+
+        current = self.sessions.get(session.case_id)
+        if current is not None:
+            session = session.model_copy(update={"id": current.id, "started_at": current.started_at})
+            update_session(self.db, session, officer=self.officer)
+        else:
+            session = start_session(self.db, session, officer=self.officer)
+        answers = load_assessment(self.db, session.case_id).answers
+        for answer in prefill_answers(session, answers, self.bank):
+            save_answer(self.db, session.case_id, answer, officer=self.officer)
+        self.sessions[session.case_id] = session
+        self._screen_changed(self.screen)
+        return session
+
+    def interpreter_missing(self, case_id: int) -> bool:
+        """True while this sitting needs an interpreter who is not here: nothing may be treated as agreed."""
+        session = self.sessions.get(case_id)
+        return session is not None and session.interpreter_missing
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        """Every screen of a case says so at the top while an interpreter is needed and not here."""
+        self.call_after_refresh(self._show_banner, screen)
+
+    async def _show_banner(self, screen: Screen[Any]) -> None:
+        from textual.widgets import Static
+
+        from oasys_diversity.sessions import NO_INTERPRETER_BANNER
+
+        if not screen.is_attached:
+            return
+        case_id = getattr(screen, "case_id", None)
+        wanted = isinstance(case_id, int) and self.interpreter_missing(case_id)
+        shown = screen.query("#session-banner")
+        if wanted and not shown:
+            banner = Static(NO_INTERPRETER_BANNER, id="session-banner", markup=False)
+            banner.styles.background = "darkred"
+            banner.styles.color = "white"
+            banner.styles.text_style = "bold"
+            banner.styles.padding = (0, 1)
+            await screen.mount(banner, before=0)
+        elif not wanted and shown:
+            await shown.remove()
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", **kwargs: Any) -> None:  # type: ignore[override]
+        """A screen with a status line of its own (the interview) shows notices there, never over its words."""
+        notice = getattr(self.screen, "notify", None)
+        if getattr(self.screen, "show_notice", None) is not None and notice is not None:
+            notice(message, title=title, severity=severity)
+            return
+        super().notify(message, title=title, severity=severity, **kwargs)
 
     def new_case(self) -> None:
         if not self.finish_loading():

@@ -193,6 +193,7 @@ def _dump_question(q: Question) -> dict[str, Any]:
         "show_if": q.show_if.model_dump(by_alias=True, exclude_none=True) if q.show_if else None,
         "note_prompt": q.note_prompt,
         "sensitive": q.sensitive,
+        "depth": q.depth,
         "min": q.min,
         "max": q.max,
         "record_only": q.record_only,
@@ -455,6 +456,7 @@ def _read_bank(folder: Path | None) -> tuple[QuestionBank | None, list[str]]:
         _check_question(item, problems)
         if item.question.show_if is not None:
             _check_condition(item, item.question.show_if, position, by_id, raw_ids, complete, problems)
+            _check_core_follow_up(item, by_id, problems)
     for f in files:
         _check_check_in(f, problems)
     if complete:
@@ -761,6 +763,21 @@ def _check_condition(
             problems.append(f.at(line, f"{q.id}: show_if op {op!r} on {condition.question} needs a number"))
     elif any(not isinstance(v, str) for v in values):
         problems.append(f.at(line, f"{q.id}: show_if value for {condition.question} must be text"))
+
+
+def _check_core_follow_up(item: _Parsed, by_id: dict[str, _Parsed], problems: list[str]) -> None:
+    """A core follow-up must be reachable on the core path: it cannot hang on deeper questions alone."""
+    q = item.question
+    assert q.show_if is not None
+    read = [by_id[qid].question for qid in q.show_if.question_ids() if qid in by_id]
+    if q.depth == "core" and read and all(r.depth == "deeper" for r in read):
+        problems.append(
+            item.file.at(
+                item.file.map.question_line(item.index, "depth"),
+                f"{q.id}: a core follow-up of deeper questions only ({', '.join(r.id for r in read)}) would never "
+                'show on the core path; mark it depth = "deeper" or make one of them core',
+            )
+        )
 
 
 def _check_check_in(f: _DomainFile, problems: list[str]) -> None:

@@ -261,6 +261,9 @@ class Question(BaseModel):
     note_prompt: str | None = None
     # Sensitive questions come after the domain's check-in.
     sensitive: bool = False
+    # "core": on the conversation that fits one supervision; "deeper": offered per domain afterwards.
+    # A bank written before depths existed is all core, as its questions all were.
+    depth: Literal["core", "deeper"] = "core"
     min: float | None = None
     max: float | None = None
     # Why this answer is kept for the record only and feeds no plan rule (`questions check` reports a question

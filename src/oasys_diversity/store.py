@@ -471,6 +471,7 @@ def erase_case(
                     ("answers", "case_id"),
                     ("plans", "case_id"),
                     ("audit", "case_id"),
+                    ("sessions", "case_id"),
                 )
             )
             if has_rows:
@@ -480,6 +481,8 @@ def erase_case(
                 )
                 db.execute("DELETE FROM answers WHERE case_id = ?", [case_id])
                 db.execute("DELETE FROM plans WHERE case_id = ?", [case_id])
+                db.execute("DELETE FROM sessions WHERE case_id = ?", [case_id])
+                db.execute("DELETE FROM deeper_choices WHERE case_id = ?", [case_id])
                 db.execute("DELETE FROM cases WHERE id = ?", [case_id])
                 db.execute("DELETE FROM audit WHERE case_id = ?", [case_id])
                 blank_locations(db, case_id)

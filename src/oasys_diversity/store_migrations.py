@@ -222,6 +222,36 @@ def m002_access_log(db: sqlite_utils.Database) -> None:
     _set_schema_version(db, 2)
 
 
+@migrations()
+def m003_sessions(db: sqlite_utils.Database) -> None:
+    """Sittings with the person (their language and interpreter) and the choices to go deeper per domain."""
+    statements = [
+        """CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            started_at TEXT NOT NULL,
+            officer TEXT,
+            language TEXT NOT NULL,
+            interpreter TEXT NOT NULL CHECK (interpreter IN ('present', 'needed', 'not_needed')),
+            interpreter_language TEXT,
+            interpreter_mode TEXT CHECK (interpreter_mode IS NULL OR interpreter_mode IN ('in_person', 'phone', 'video'))
+        )""",
+        "CREATE INDEX sessions_by_case ON sessions (case_id, id)",
+        # One row per case and domain: the latest choice. "later" holds only for the session it was made in.
+        """CREATE TABLE deeper_choices (
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            domain_id TEXT NOT NULL,
+            choice TEXT NOT NULL CHECK (choice IN ('now', 'later')),
+            session_id INTEGER,
+            chosen_at TEXT NOT NULL,
+            PRIMARY KEY (case_id, domain_id)
+        )""",
+    ]
+    for statement in statements:
+        db.execute(statement)
+    _set_schema_version(db, 3)
+
+
 # Every migration this code knows, in order, and the schema version they bring a database to.
 KNOWN_MIGRATIONS: tuple[str, ...] = migrations.names
 SCHEMA_VERSION = len(KNOWN_MIGRATIONS)

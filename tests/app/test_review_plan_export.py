@@ -26,7 +26,9 @@ from oasys_diversity.screens.plan_dialogs import (
     parse_target_date,
 )
 from oasys_diversity.screens.review import ReviewList, ReviewScreen
+from oasys_diversity.sessions import ConversationSession
 from oasys_diversity.store import import_assessment, load_plan, open_db, save_answer, save_plan
+from oasys_diversity.store_sessions import start_session
 
 OFFICER = "Sam Officer"
 TODAY = date(2025, 3, 1)
@@ -57,6 +59,8 @@ def seed(tmp_path: Path, answers: list[Answer] = ANSWERS, plan: Plan | None = No
     case = Case(reference="X123456", name="Amina Khatun", officer=OFFICER, assessed_on=TODAY)
     given = {a.question_id: a.model_copy(update={"answered_at": GIVEN_AT, "officer": OFFICER}) for a in answers}
     case_id = import_assessment(db, Assessment(case=case, answers=given))
+    # The language step was done earlier today: opening the interview carries on without asking again.
+    start_session(db, ConversationSession(case_id=case_id, language="English", interpreter="not_needed"), officer=OFFICER)
     if plan is not None:
         save_plan(db, case_id, plan, officer=OFFICER)
     db.close()
