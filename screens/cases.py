@@ -21,6 +21,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from oasys_diversity.screens.literal import cell
+
 # Columns: (key, heading). Progress is three numbers under a heading that says what each one is.
 COLUMNS = (
     ("reference", "Reference"),
@@ -180,10 +182,11 @@ class CasesScreen(Screen[None]):
         text = self.query_one(CaseFilter).value
         shown = [s for s in self._summaries if matches(s, text)]
         for summary in shown:
+            # Rich Text cells: a plain string would be read as Rich markup (`Priya Shah [/]` stops the table).
             table.add_row(
-                summary.reference,
-                shown_name(summary),
-                summary.area or "—",
+                cell(summary.reference),
+                cell(shown_name(summary)),
+                cell(summary.area or "—"),
                 when_text(summary.updated_at),
                 progress_cell(summary, self._counted),
                 "✓" if summary.has_plan else "",

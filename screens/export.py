@@ -23,6 +23,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, RadioSet, Static
 
+from oasys_diversity.safe_text import for_terminal
+
 from .toggles import MarkedCheckbox, MarkedRadioButton
 
 if TYPE_CHECKING:
@@ -195,7 +197,7 @@ class ExportScreen(Screen):
             heading = f"Export the assessment summary for {case.name} ({case.reference})."
         if self.oasys.banner:
             heading += f"\n{self.oasys.banner}: every page of this export will be marked {self.oasys.banner}."
-        self.query_one("#export-heading", Static).update(heading)
+        self.query_one("#export-heading", Static).update(for_terminal(heading))
         self._update_destination()
 
     # -- the choices -----------------------------------------------------------------------------
@@ -246,7 +248,7 @@ class ExportScreen(Screen):
 
     def show_result(self, text: str, problem: bool = False) -> None:
         result = self.query_one("#export-result", Static)
-        result.update(text)
+        result.update(for_terminal(text))
         result.set_class(problem, "-problem")
 
     @on(Input.Submitted, "#export-destination")

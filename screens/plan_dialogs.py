@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, RadioSet, Select, Static, TextArea
 
 from oasys_diversity.model import AGREEMENT_LABELS, NEED_AREA_LABELS, OWNER_LABELS, Objective
+from oasys_diversity.safe_text import for_terminal
 
 from .toggles import MarkedRadioButton
 
@@ -76,7 +77,7 @@ class PlanDialog(ModalScreen[ResultType]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(self.title_text, id="dialog-title", markup=False)
+            yield Static(for_terminal(self.title_text), id="dialog-title", markup=False)
             # Problems show under the title, where they are seen even when the form has to scroll.
             yield Static("", id="dialog-error", markup=False)
             with VerticalScroll(id="dialog-body"):
@@ -124,7 +125,8 @@ class ObjectiveDialog(PlanDialog[ObjectiveFields | None]):
             else:
                 yield Static(NEED_AREA_LABELS[objective.need_area], classes="value", markup=False)
         yield Label("What will happen, in words they would understand")
-        yield TextArea(objective.action if objective else "", id="action", soft_wrap=True, tab_behavior="focus")
+        # Stored words are shown with any control characters visible (see safe_text); an edit saves what is shown.
+        yield TextArea(for_terminal(objective.action) if objective else "", id="action", soft_wrap=True, tab_behavior="focus")
         with Horizontal(classes="row"):
             yield Label("Who does it")
             yield Select(
@@ -136,7 +138,7 @@ class ObjectiveDialog(PlanDialog[ObjectiveFields | None]):
         with Horizontal(classes="row"):
             yield Label("Their name")
             yield Input(
-                (objective.owner_name or "") if objective else "",
+                for_terminal(objective.owner_name or "") if objective else "",
                 placeholder="a named person or agency, if any",
                 id="owner-name",
             )
@@ -149,7 +151,7 @@ class ObjectiveDialog(PlanDialog[ObjectiveFields | None]):
             )
         with Horizontal(classes="row"):
             yield Label("How we will know")
-            yield Input(objective.measure if objective else "", placeholder="how progress will be seen", id="measure")
+            yield Input(for_terminal(objective.measure) if objective else "", placeholder="how progress will be seen", id="measure")
 
     def on_mount(self) -> None:
         self.query_one("#need-area" if self.objective is None else "#action").focus()
@@ -221,9 +223,9 @@ class PersonViewDialog(PlanDialog[str | None]):
 
     def compose_fields(self) -> ComposeResult:
         if self.ask:
-            yield Static(f"You could ask: “{self.ask}”", classes="hint", markup=False)
+            yield Static(for_terminal(f"You could ask: “{self.ask}”"), classes="hint", markup=False)
         yield Label("What they said, in their own words (leave empty to clear)")
-        yield Input(self.current or "", id="view")
+        yield Input(for_terminal(self.current or ""), id="view")
 
     def on_mount(self) -> None:
         self.query_one("#view", Input).focus()
@@ -253,7 +255,7 @@ class AgreementDialog(PlanDialog[AgreementFields | None]):
             for code, label in AGREEMENT_LABELS.items():
                 yield MarkedRadioButton(label, value=code == self.current, name=code)
         yield Label("Their reasons, in their words (needed unless they agree)")
-        yield Input(self.reason or "", id="agreement-reason")
+        yield Input(for_terminal(self.reason or ""), id="agreement-reason")
 
     def on_mount(self) -> None:
         self.query_one("#agreement", RadioSet).focus()

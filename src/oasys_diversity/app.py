@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 import oasys_diversity.screens
@@ -97,6 +99,36 @@ class OasysApp(App[int]):
         self._officer_from_start = False
         if demo_folder is not None:
             self.sub_title = "DEMO — fictional people"
+
+    # ------------------------------------------------------------------------------------------
+    # Text on screen: whatever a message or title holds (a name, a path, an error) is shown literally.
+    # ------------------------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text: messages carry names, paths and errors, never markup."""
+        from oasys_diversity.safe_text import for_markup, for_terminal
+
+        super().notify(
+            for_markup(message) if markup else for_terminal(message),
+            title=for_terminal(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's title: literal (Textual's default), and with control characters made visible."""
+        from oasys_diversity.safe_text import for_terminal
+
+        return super().format_title(for_terminal(title), for_terminal(sub_title))
 
     # ------------------------------------------------------------------------------------------
     # Start-up: open the database and the bank, or say clearly why not.
