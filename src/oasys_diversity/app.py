@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual.app import App
 from textual.binding import Binding
@@ -97,6 +97,10 @@ class OasysApp(App[int]):
         # A practice mode sets "PRACTICE"; screens and exports stamp it wherever it is set.
         self.banner: str | None = None
         self._officer_from_start = False
+        # An unexpected error writes a crash report (its path, or None if it could not be written) and
+        # closes the app; `debug_tracebacks` shows Textual's traceback instead (it may hold personal data).
+        self.crash_report: Path | None | Literal[False] = False
+        self.debug_tracebacks = False
         if demo_folder is not None:
             self.sub_title = "DEMO — fictional people"
 
@@ -129,6 +133,22 @@ class OasysApp(App[int]):
         from oasys_diversity.safe_text import for_terminal
 
         return super().format_title(for_terminal(title), for_terminal(sub_title))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error: no traceback on the terminal (its messages and locals may hold a name)."""
+        if self.debug_tracebacks:
+            super()._handle_exception(error)
+            return
+        from oasys_diversity.crash import write_crash_report
+
+        self._return_code = 1
+        if self._exception is None:
+            # Pilot tests re-raise it, so a crash still fails the test that caused it.
+            self._exception = error
+            self._exception_event.set()
+        if self.crash_report is False:
+            self.crash_report = write_crash_report(error)
+        self._close_messages_no_wait()
 
     # ------------------------------------------------------------------------------------------
     # Start-up: open the database and the bank, or say clearly why not.
@@ -407,8 +427,13 @@ def run_app(
     questions_dir: Path | None = None,
     directory_path: Path | None = None,
     demo: bool = False,
+    debug: bool = False,
 ) -> int:
-    """Run the app until the officer quits; the exit code for the command line."""
+    """Run the app until the officer quits; the exit code for the command line.
+
+    An unexpected error closes the app with one line and a crash report without personal data;
+    with `debug` Textual's own traceback is shown instead.
+    """
     demo_folder: Path | None = None
     if demo:
         import sys
@@ -426,11 +451,19 @@ def run_app(
         db_path = default_db_path()
     try:
         app = create_app(db_path, questions_dir, directory_path, demo_folder=demo_folder)
+        app.debug_tracebacks = debug
         result = app.run()
     finally:
         if demo_folder is not None:
             # The demo is throwaway: nothing of it outlives the session.
             shutil.rmtree(demo_folder, ignore_errors=True)
+    if app.crash_report is not False:
+        import sys
+
+        from oasys_diversity.crash import crash_line
+
+        print(crash_line(app.crash_report), file=sys.stderr)
+        return 1
     if isinstance(result, int):
         return result
     return app.return_code or 0
