@@ -75,3 +75,23 @@ class TerminalWriter:
     def __getattr__(self, name: str) -> Any:
         # flush, fileno, isatty, encoding, buffer…: the wrapped stream's own.
         return getattr(self.stream, name)
+
+
+# Error output is capped: a file holding a 5 MB identifier must not print it thirty times over.
+MAX_MESSAGE_CHARS = 500
+MAX_MESSAGE_LINES = 200
+
+
+def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text` cut to `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters not shown)"
+
+
+def capped(lines: list[str], max_lines: int = MAX_MESSAGE_LINES, max_chars: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """At most `max_lines` problem lines of at most `max_chars` each, and a last line counting the rest."""
+    shown = [clip(line, max_chars) for line in lines[:max_lines]]
+    if len(lines) > max_lines:
+        shown.append(f"… and {len(lines) - max_lines:,} more problems not shown")
+    return shown
