@@ -128,6 +128,14 @@ def _failed(what: str, error: sqlite3.Error) -> StoreError:
     return StoreError(f"{what}: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
 
 
+def _unreadable(case_id: int, field: str) -> StoreError:
+    """A stored value that does not parse (the file was changed by another program). Names the place only:
+    the value, and pydantic's message that would quote it, are never shown."""
+    return StoreError(
+        f"case {case_id}: the stored {field} cannot be read (was the database changed by another program?)"
+    )
+
+
 def _require_case(db: sqlite_utils.Database, case_id: int) -> None:
     if db.execute("SELECT 1 FROM cases WHERE id = ?", [case_id]).fetchone() is None:
         raise StoreError(f"there is no case {case_id}")
@@ -200,7 +208,15 @@ def get_case(db: sqlite_utils.Database, case_id: int) -> Case:
     row = db.execute("SELECT id, reference, name, officer, assessed_on FROM cases WHERE id = ?", [case_id]).fetchone()
     if row is None:
         raise StoreError(f"there is no case {case_id}")
-    return Case(id=row[0], reference=row[1], name=row[2], officer=row[3], assessed_on=date.fromisoformat(row[4]))
+    try:
+        assessed_on = date.fromisoformat(row[4])
+    except (TypeError, ValueError):
+        raise _unreadable(case_id, "assessed_on") from None
+    try:
+        return Case(id=row[0], reference=row[1], name=row[2], officer=row[3], assessed_on=assessed_on)
+    except ValueError as error:  # pydantic's ValidationError: report the fields, never the values
+        fields = ", ".join(sorted({str(detail["loc"][0]) for detail in error.errors()})) or "case"
+        raise _unreadable(case_id, fields) from None
 
 
 def update_case(db: sqlite_utils.Database, case: Case, *, officer: str | None = None) -> None:
@@ -335,7 +351,18 @@ def load_assessment(db: sqlite_utils.Database, case_id: int) -> Assessment:
         "ORDER BY question_id",
         [case_id],
     ).fetchall()
-    return Assessment(case=case, answers={row[0]: _row_to_answer(*row) for row in rows})
+    answers = {}
+    for row in rows:
+        try:
+            answers[row[0]] = _row_to_answer(*row)
+        except (TypeError, ValueError):  # not JSON, a bad time, or a status/value pydantic refuses
+            raise _unreadable(case_id, f"answer to {_id_text(row[0])}") from None
+    return Assessment(case=case, answers=answers)
+
+
+def _id_text(question_id: object) -> str:
+    """A stored question id to name in a message, when it looks like one."""
+    return question_id if isinstance(question_id, str) and QUESTION_ID.match(question_id) else "a question"
 
 
 def _checked_value(bank: QuestionBank, question_id: str, answer: Answer) -> AnswerValue:
@@ -418,7 +445,12 @@ def save_plan(db: sqlite_utils.Database, case_id: int, plan: Plan, *, officer: s
 def load_plan(db: sqlite_utils.Database, case_id: int) -> Plan | None:
     """The case's saved plan, or None when there is none yet."""
     row = db.execute("SELECT plan FROM plans WHERE case_id = ?", [case_id]).fetchone()
-    return None if row is None else Plan.model_validate_json(row[0])
+    if row is None:
+        return None
+    try:
+        return Plan.model_validate_json(row[0])
+    except (TypeError, ValueError):  # pydantic's message would quote the stored plan
+        raise _unreadable(case_id, "plan") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -535,9 +567,12 @@ def _count_visible(
     def visible(case_id: int) -> frozenset[str]:
         key = tuple(sorted(deciding_rows.get(case_id, ())))
         if key not in visible_for:
-            answers = {
-                qid: Answer(question_id=qid, status=status, value=_from_json(value)) for qid, status, value in key
-            }
+            answers = {}
+            for qid, status, value in key:
+                try:
+                    answers[qid] = Answer(question_id=qid, status=status, value=_from_json(value))
+                except (TypeError, ValueError):  # not JSON, or a status/value pydantic refuses
+                    raise _unreadable(case_id, f"answer to {_id_text(qid)}") from None
             shown = [q.id for q in follow_ups if bank.is_visible(q, answers)]
             visible_for[key] = frozenset(always_shown + shown)
         return visible_for[key]
