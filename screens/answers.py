@@ -30,7 +30,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from oasys_diversity.model import Answer, Question
+from oasys_diversity.model import Answer, Question, too_long
 from oasys_diversity.safe_text import for_terminal
 
 # The extra choice on a multiple-choice question: talked about, and none of the options apply.
@@ -292,6 +292,11 @@ class TextAnswer(Reporting, TextArea):
     def _edit(self, generation: int) -> AnswerEdited:
         self._last = self.text
         value = self.text if self.text.strip() else None
+        problem = too_long(value)
+        if problem is not None:
+            return AnswerEdited(
+                self.question.id, None, immediate=False, problem=f"The answer {problem}. Shorten it.", generation=generation
+            )
         return AnswerEdited(self.question.id, value, immediate=False, generation=generation)
 
     @on(TextArea.Changed)

@@ -35,7 +35,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from oasys_diversity.model import STATUS_LABELS, Answer, AnswerStatus, Domain, Question, QuestionBank
+from oasys_diversity.model import STATUS_LABELS, Answer, AnswerStatus, Domain, Question, QuestionBank, too_long
 from oasys_diversity.screens.answers import (
     AnswerBox,
     AnswerEdited,
@@ -619,7 +619,9 @@ class InterviewScreen(Screen[None]):
         event.stop()
         if self._is_stale(event, self._notes_box):
             return
-        await self._edit(self._note_from(event), immediate=False)
+        new = self._note_from(event)
+        if new is not None:
+            await self._edit(new, immediate=False)
 
     def _is_stale(self, event: AnswerEdited | NoteEdited, box: AnswerBox | NotesBox | None) -> bool:
         """Sent before the screen took the box's state directly (or from a box since replaced): nothing new."""
@@ -639,7 +641,14 @@ class InterviewScreen(Screen[None]):
             return Answer(question_id=event.question_id, status=status, note=current.note)
         return Answer(question_id=event.question_id, status="answered", value=event.value, note=current.note)
 
-    def _note_from(self, event: NoteEdited) -> Answer:
+    def _note_from(self, event: NoteEdited) -> Answer | None:
+        """The answer with the new note, or None (and the problem shown) when the note is too long to keep."""
+        problem = too_long(event.note)
+        if problem is not None:
+            self._show_problem(f"The note {problem}. Shorten it; nothing more is saved until then.")
+            return None
+        if self.problem is not None and self.problem.startswith("The note "):
+            self._show_problem(None)
         return self.answer(event.question_id).model_copy(update={"note": event.note})
 
     async def _let_keys_land(self) -> None:

@@ -29,6 +29,7 @@ from oasys_diversity.model import (
     Condition,
     Plan,
     QuestionBank,
+    too_long,
 )
 from oasys_diversity.store_case_list import case_rows
 from oasys_diversity.store_open import StoreError, default_db_path, open_db, writing
@@ -317,6 +318,9 @@ def save_answer(db: sqlite_utils.Database, case_id: int, answer: Answer, *, offi
     _check_question_id(question_id)
     who = _officer(officer, f"saving the answer to {question_id}")
     note = _clean_note(answer.note)
+    for what, text in (("note", note), ("answer", answer.value if isinstance(answer.value, str) else None)):
+        if (problem := too_long(text)) is not None:
+            raise StoreError(f"{question_id}: the {what} {problem}")
     value_json = None if answer.value is None else _to_json(answer.value)
     try:
         with writing(db):
