@@ -28,14 +28,13 @@ import re
 from typing import Any, TextIO
 
 # C0 controls except \t and \n, DEL, C1 controls, and UTF-16 surrogates (only ever lone in a Python str).
-_UNSAFE = re.compile("\r(?=\n)|[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSAFE = re.compile("(\r)(?=\n)|[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _placeholder(match: re.Match[str]) -> str:
-    char = match.group()
-    if char == "\r":
+    if match.group(1):
         return ""  # the \r of a \r\n line end
-    return f"\\u{ord(char):04x}"
+    return f"\\u{ord(match.group()):04x}"
 
 
 def for_terminal(text: object) -> str:
