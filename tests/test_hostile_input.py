@@ -451,6 +451,7 @@ interchange_data = st.one_of(
 )
 
 
+@pytest.mark.slow
 @given(interchange_data)
 @settings(max_examples=200, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_fuzz_parse_assessment_raises_only_interchange_error(data):
@@ -500,6 +501,7 @@ toml_fragments = st.lists(
 ).map("".join)
 
 
+@pytest.mark.slow
 @given(toml_fragments)
 @settings(
     max_examples=200, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
