@@ -279,6 +279,7 @@ BAD_BANKS = {
     "a 1,000-deep inline table": lambda text: text + "\nzz = " + "{a = " * 1000 + "1" + "}" * 1000 + "\n",
     "a show_if nested 900 deep": _deep_show_if,
     "a 5,000-digit number": lambda text: text + "\nzz = " + "9" * 5000 + "\n",
+    "an escape sequence in a title": lambda text: text.replace('title = "', 'title = "\\u001b]52;c;eA==\\u0007', 1),
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from oasys_diversity.content_limits import ContentLimitError, load_toml
+from oasys_diversity.content_limits import ContentLimitError, control_character, load_toml
 from oasys_diversity.model import QUESTION_ID, Condition, Domain, Question, QuestionBank, is_snake_case
 from oasys_diversity.safe_text import capped
 
@@ -489,6 +489,10 @@ def _read_file(path: Path, problems: list[str]) -> _DomainFile | None:
         return None
     except ContentLimitError as error:
         problems.append(f"{path}:1: {error}")
+        return None
+    found = control_character(data, text)
+    if found is not None:
+        problems.append(f"{path}:{found[0]}: holds a control character ({found[1]}); bank text must be plain text")
         return None
     f = _DomainFile(path=path, map=_FileMap.scan(text))
     for key in data:

@@ -310,7 +310,11 @@ def _main(argv: list[str] | None) -> int:
             return cmd_app(args, demo=True)
         return handlers[args.command](args)
     except CommandError as error:
-        print(f"oasys-diversity: {error}", file=sys.stderr)
+        from oasys_diversity.safe_text import capped
+
+        # One line per problem, capped: a file of a million bad keys does not print a million lines.
+        for line in capped(f"oasys-diversity: {error}".splitlines()):
+            print(line, file=sys.stderr)
         return error.code
     except KeyboardInterrupt:
         return 130

@@ -11,6 +11,8 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
+from oasys_diversity.safe_text import is_clean
+
 MAX_DEPTH = 32
 MAX_BYTES = 16 * 1024 * 1024
 
@@ -51,3 +53,24 @@ def load_toml(text: str) -> dict[str, Any]:
     if too_deep(data):
         raise ContentLimitError(f"nested more than {MAX_DEPTH} levels deep")
     return data
+
+
+def control_character(data: Any, text: str) -> tuple[int, str] | None:
+    """(line, "U+001B") for the first control character or lone surrogate in any key or string of `data`.
+
+    Bank, rules and directory text is shown on screen and printed: it must be plain text (newlines and tabs
+    are fine). The line is where the character stands in the file, or 1 when it was written as an escape.
+    """
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and not is_clean(plain := value.replace("\r\n", "\n")):
+            char = next(c for c in plain if not is_clean(c))
+            at = text.find(char)
+            return (text.count("\n", 0, at) + 1 if at >= 0 else 1), f"U+{ord(char):04X}"
+    return None

@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from oasys_diversity.content_limits import ContentLimitError, load_toml
+from oasys_diversity.content_limits import ContentLimitError, control_character, load_toml
 from oasys_diversity.model import (
     NEED_AREA_LABELS,
     OWNER_LABELS,
@@ -379,6 +379,9 @@ def _parse_file(path: Path) -> tuple[dict[str, list[BaseModel]], list[str]]:
         return found, [f"{path}:{line}: bad TOML: {getattr(error, 'msg', str(error))}"]
     except ContentLimitError as error:
         return found, [f"{path}:1: {error}"]
+    control = control_character(data, text)
+    if control is not None:
+        return found, [f"{path}:{control[0]}: holds a control character ({control[1]}); rule text must be plain text"]
     for key in data:
         if key not in _KINDS and key != "note":
             problems.append(f"{path}:1: unknown section {key!r}; use [[need]], [[objective]], [[guard]], [[warning]]")
