@@ -150,6 +150,12 @@ def test_hostile_names_reach_every_cli_output_as_text(tmp_path, capsys, name):
     code, out, err = run(capsys, "plan", file, "--format", "md")
     assert code == 0
     assert_clean(out, err)
+    # Text exports written to a file are read with `cat` too.
+    for fmt in ("md", "text"):
+        target = tmp_path / f"summary.{fmt}"
+        code, out, err = run(capsys, "export", "1", "--format", fmt, "--out", target, "--db", path)
+        assert code == 0
+        assert_clean(target.read_text(encoding="utf-8"), err)
     # JSON on the terminal still decodes to exactly what was stored.
     code, out, _ = run(capsys, "cases", "list", "--json", "--db", path)
     assert json.loads(out)[0]["name"] == name.strip()
