@@ -347,6 +347,17 @@ BROKEN_ROWS = {
         "case 1: the stored plan cannot be read",
         ("export",),
     ),
+    "a plan row that is not JSON": (
+        "INSERT INTO plans (case_id, plan, updated_at, officer) "
+        "VALUES (1, 'not json " + SECRET + "', '2025-01-01T00:00:00+00:00', 'Jo')",
+        "case 1: the stored plan cannot be read",
+        ("export",),
+    ),
+    "cases.position a blob": (
+        "UPDATE cases SET position = x'ff00'",
+        "case 1: the stored case row cannot be read",
+        ("cases list",),
+    ),
 }
 
 

@@ -432,6 +432,10 @@ def save_plan(db: sqlite_utils.Database, case_id: int, plan: Plan, *, officer: s
             row = db.execute("SELECT plan FROM plans WHERE case_id = ?", [case_id]).fetchone()
             if row is not None and row[0] == plan_json:
                 return
+            try:
+                old = None if row is None else json.loads(row[0])
+            except (TypeError, ValueError):  # another program broke it: say so rather than overwrite it unseen
+                raise _unreadable(case_id, "plan") from None
             now = _now()
             db.execute(
                 "INSERT INTO plans (case_id, plan, updated_at, officer) VALUES (?, ?, ?, ?) "
@@ -439,7 +443,6 @@ def save_plan(db: sqlite_utils.Database, case_id: int, plan: Plan, *, officer: s
                 "officer = excluded.officer",
                 [case_id, plan_json, now, who],
             )
-            old = None if row is None else json.loads(row[0])
             _audit(db, case_id, None, "plan", old, json.loads(plan_json), now, who)
             _touch(db, case_id, now)
     except sqlite3.Error as error:
@@ -615,8 +618,8 @@ def list_cases(db: sqlite_utils.Database | sqlite3.Connection, bank: QuestionBan
         else:
             answered, declined = row.stored_answered, row.stored_declined
             not_discussed, total = row.stored_not_discussed, row.stored_total
-        summaries.append(
-            CaseSummary(
+        try:
+            summary = CaseSummary(
                 id=row.id,
                 reference=row.reference,
                 name=row.name,
@@ -631,5 +634,7 @@ def list_cases(db: sqlite_utils.Database | sqlite3.Connection, bank: QuestionBan
                 area=row.area,
                 has_plan=row.has_plan,
             )
-        )
+        except ValueError:  # pydantic: a stored field of the wrong type; its message would quote the value
+            raise _unreadable(row.id, "case row") from None
+        summaries.append(summary)
     return summaries

@@ -166,6 +166,8 @@ BROKEN = {
     "cases.assessed_on = 'yesterday'": "UPDATE cases SET assessed_on = 'yesterday'",
     "a broken plan row": "INSERT INTO plans (case_id, plan, updated_at, officer) "
     'VALUES (1, \'{"objectives": "' + SECRET + "\"}', '2025-01-01T00:00:00+00:00', 'Jo')",
+    "a plan row that is not JSON": "INSERT INTO plans (case_id, plan, updated_at, officer) "
+    "VALUES (1, 'not json " + SECRET + "', '2025-01-01T00:00:00+00:00', 'Jo')",
 }
 
 
