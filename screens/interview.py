@@ -643,13 +643,18 @@ class InterviewScreen(Screen[None]):
 
     def _note_from(self, event: NoteEdited) -> Answer | None:
         """The answer with the new note, or None (and the problem shown) when the note is too long to keep."""
-        problem = too_long(event.note)
-        if problem is not None:
-            self._show_problem(f"The note {problem}. Shorten it; nothing more is saved until then.")
+        if self._note_too_long(event.note):
             return None
         if self.problem is not None and self.problem.startswith("The note "):
             self._show_problem(None)
         return self.answer(event.question_id).model_copy(update={"note": event.note})
+
+    def _note_too_long(self, note: str) -> bool:
+        """Show the problem and return True when the note is over the limit (model.MAX_NOTE_CHARS)."""
+        problem = too_long(note)
+        if problem is not None:
+            self._show_problem(f"The note {problem}. Shorten it; nothing more is saved until then.")
+        return problem is not None
 
     async def _let_keys_land(self) -> None:
         """Let the answer or notes box take the keys already sent to it (typing, and on a choice Enter, space
@@ -683,6 +688,10 @@ class InterviewScreen(Screen[None]):
                 continue
             if new is not None:
                 self.pending[new.question_id] = new
+        notes = self._notes_box
+        if notes is not None and notes.question.id == question.id:
+            # Still over the limit though an answer edit since cleared the message: it is not saved.
+            self._note_too_long(notes.text)
         self._show_status()
 
     async def _edit(self, new: Answer, *, immediate: bool) -> None:

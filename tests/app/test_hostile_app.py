@@ -120,9 +120,11 @@ async def test_hostile_names_are_shown_literally_on_every_screen(hostile_db):
         await pilot.pause()
 
         for key, screen_type in (("r", ReviewScreen), ("p", PlanScreen), ("e", ExportScreen)):
-            await pilot.press("escape") if not isinstance(app.screen, InterviewScreen) else None
-            await pilot.pause()
-            app.screen.query_one("#step-text").focus() if isinstance(app.screen, InterviewScreen) else None
+            if not isinstance(app.screen, InterviewScreen):
+                await pilot.press("escape")  # back to the interview
+                await pilot.pause()
+            assert isinstance(app.screen, InterviewScreen)
+            app.screen.query_one("#step-text").focus()  # so letters are keys, not typing
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, screen_type), key
