@@ -161,6 +161,22 @@ def test_hostile_names_reach_every_cli_output_as_text(tmp_path, capsys, name):
     assert json.loads(out)[0]["name"] == name.strip()
 
 
+def test_directory_list_and_check_show_control_characters_visibly(tmp_path, capsys):
+    text = (QUESTIONS_DIR / "directory" / "default.toml").read_text(encoding="utf-8")
+    service = 'name = "South Asian mental health and wellbeing support"'
+    assert service in text
+    hostile = tmp_path / "directory.toml"
+    hostile.write_text(
+        text.replace(service, 'name = "Svc \\u001b]52;c;eA==\\u0007 [b]x[/] \\u009b2J"'), encoding="utf-8"
+    )
+    code, out, err = run(capsys, "directory", "list", "--directory", hostile)
+    assert code == 0
+    assert "Svc \\u001b]52;c;eA==\\u0007 [b]x[/] \\u009b2J" in out
+    assert_clean(out, err)
+    code, out, err = run(capsys, "directory", "check", "--directory", hostile)
+    assert_clean(out, err)
+
+
 def test_a_bad_argument_is_shown_without_its_control_characters(capsys):
     with pytest.raises(SystemExit):
         main(["export", f"1{ESCAPES}"])
