@@ -21,6 +21,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.content import Content
@@ -127,6 +128,15 @@ class OasysApp(App[int]):
             timeout=timeout,
             markup=markup,
         )
+
+    async def on_event(self, event: events.Event) -> None:
+        # Pasted text may carry escape sequences (copied from a web page or another terminal): every box
+        # gets it with control characters made visible, as stored text is shown (see safe_text).
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            from oasys_diversity.safe_text import for_terminal
+
+            event.text = for_terminal(event.text)
+        await super().on_event(event)
 
     def format_title(self, title: str, sub_title: str) -> Content:
         """The header's title: literal (Textual's default), and with control characters made visible."""

@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from oasys_diversity.app import create_app
 from oasys_diversity.cli import main
@@ -144,14 +145,18 @@ async def test_a_name_typed_on_start_is_kept_and_shown_exactly(tmp_path):
         assert isinstance(app.screen, StartScreen)
         await pilot.press("space", "tab")
         name = "Ali Khan [aka Al] [/]"
-        await pilot.press(*"X900001", "enter", *name, "enter", "enter", *"Sam [b]Officer", "enter")
+        await pilot.press(*"X900001", "enter", *name, "enter")
+        # A paste with an escape sequence in it arrives as visible text.
+        app.post_message(events.Paste("Al\x1b[2J"))
+        await pilot.pause()
+        await pilot.press("enter", *"Sam [b]Officer", "enter")
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
         interview = app.screen
         assert isinstance(interview, InterviewScreen)
-        assert name in screen_words(app)
+        assert "X900001 · Al\\u001b[2J" in screen_words(app)  # the title: what they like to be called
         await pilot.press("escape")
         await pilot.pause()
         app.switch_case()
@@ -160,6 +165,8 @@ async def test_a_name_typed_on_start_is_kept_and_shown_exactly(tmp_path):
         assert name in screen_words(app)
     connection = sqlite3.connect(db_path)
     assert connection.execute("SELECT name, officer FROM cases").fetchone() == (name, "Sam [b]Officer")
+    preferred = connection.execute("SELECT value FROM answers WHERE question_id = 'person.preferred_name'").fetchone()
+    assert preferred == (json.dumps("Al\\u001b[2J"),)
     connection.close()
 
 
