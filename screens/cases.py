@@ -106,6 +106,8 @@ class CasesScreen(Screen[None]):
         # False while the list comes from the database alone, before the bank has loaded.
         self._counted = False
         self._shown = False
+        # True when the database could not be listed: the screen must not say "no cases yet".
+        self._unreadable = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -172,7 +174,10 @@ class CasesScreen(Screen[None]):
                 self._counted = False
         except (StoreError, sqlite3.Error) as error:
             self._summaries = []
+            self._unreadable = True
             self.notify(f"The case list could not be read: {error}", severity="error", timeout=10)
+        else:
+            self._unreadable = False
         self._fill_table()
 
     def _fill_table(self) -> None:
@@ -195,7 +200,9 @@ class CasesScreen(Screen[None]):
         if chosen is not None and str(chosen) in table.rows:
             table.move_cursor(row=table.get_row_index(str(chosen)))
         empty = self.query_one("#cases-empty", Static)
-        if not self._summaries:
+        if not self._summaries and self._unreadable:
+            empty.update("The case list could not be read (the message says why). Nothing has been changed.")
+        elif not self._summaries:
             empty.update("No cases yet. Press ctrl+n to start a new one.")
         elif not shown:
             empty.update("No case matches that filter. Press Esc to clear it.")
