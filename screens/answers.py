@@ -30,7 +30,8 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from oasys_diversity.model import Answer, Question
+from oasys_diversity.model import Answer, Question, too_long
+from oasys_diversity.safe_text import for_terminal
 
 # The extra choice on a multiple-choice question: talked about, and none of the options apply.
 NOTHING_TO_ADD = "__nothing_to_add__"
@@ -286,7 +287,8 @@ class Rewrapping:
 
 
 def _answer_text(answer: Answer) -> str:
-    return answer.value if answer.status == "answered" and isinstance(answer.value, str) else ""
+    # Stored words are shown with any control characters visible (see safe_text); an edit saves what is shown.
+    return for_terminal(answer.value) if answer.status == "answered" and isinstance(answer.value, str) else ""
 
 
 class TextAnswer(Rewrapping, Reporting, TextArea):
@@ -308,6 +310,11 @@ class TextAnswer(Rewrapping, Reporting, TextArea):
     def _edit(self, generation: int) -> AnswerEdited:
         self._last = self.text
         value = self.text if self.text.strip() else None
+        problem = too_long(value)
+        if problem is not None:
+            return AnswerEdited(
+                self.question.id, None, immediate=False, problem=f"The answer {problem}. Shorten it.", generation=generation
+            )
         return AnswerEdited(self.question.id, value, immediate=False, generation=generation)
 
     @on(TextArea.Changed)
@@ -356,7 +363,7 @@ def parse_date(text: str) -> tuple[str | None, str | None]:
 
 
 def _typed_text(answer: Answer) -> str:
-    return str(answer.value) if answer.status == "answered" and answer.value is not None else ""
+    return for_terminal(answer.value) if answer.status == "answered" and answer.value is not None else ""
 
 
 def _typed_placeholder(question: Question) -> str:
@@ -416,7 +423,7 @@ class NotesBox(Rewrapping, Reporting, TextArea):
     """The person's own words about this answer, kept verbatim."""
 
     def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
-        text = answer.note or ""
+        text = for_terminal(answer.note or "")
         super().__init__(text, id=id, soft_wrap=True, tab_behavior="focus")
         self.question = question
         self._last = text
@@ -425,7 +432,7 @@ class NotesBox(Rewrapping, Reporting, TextArea):
         """Show this question's notes in place of whatever was showing (with no undo back into them)."""
         self._taken()
         self.question = question
-        self._last = answer.note or ""
+        self._last = for_terminal(answer.note or "")
         self.load_text(self._last)
 
     def _edit(self, generation: int) -> NoteEdited:

@@ -22,6 +22,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from oasys_diversity.safe_text import for_terminal
+from oasys_diversity.screens.literal import cell
+
 # Columns: (key, heading). Progress is three numbers under a heading that says what each one is.
 COLUMNS = (
     ("reference", "Reference"),
@@ -99,9 +102,7 @@ def column_widths(rows: list[tuple[str, ...]], total: int, *, scroll_bar: bool =
     if sum(natural[key] for key in SHORTENED) <= spare:
         return {key: natural[key] for key in SHORTENED}
     headings = dict(COLUMNS)
-    widths = {
-        key: min(natural[key], max(cell_len(headings[key]), int(spare * share))) for key, share in SHARE.items()
-    }
+    widths = {key: min(natural[key], max(cell_len(headings[key]), int(spare * share))) for key, share in SHARE.items()}
     widths["name"] = max(cell_len(headings["name"]), spare - sum(widths.values()))
     return widths
 
@@ -151,6 +152,8 @@ class CasesScreen(Screen[None]):
         # False while the list comes from the database alone, before the bank has loaded.
         self._counted = False
         self._shown = False
+        # True when the database could not be listed: the screen must not say "no cases yet".
+        self._unreadable = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -217,7 +220,10 @@ class CasesScreen(Screen[None]):
                 self._counted = False
         except (StoreError, sqlite3.Error) as error:
             self._summaries = []
+            self._unreadable = True
             self.notify(f"The case list could not be read: {error}", severity="error", timeout=10)
+        else:
+            self._unreadable = False
         self._fill_table()
 
     def _fill_table(self) -> None:
@@ -230,11 +236,13 @@ class CasesScreen(Screen[None]):
             table.add_column(heading, key=key)
         text = self.query_one(CaseFilter).value
         shown = [s for s in self._summaries if matches(s, text)]
+        # Control characters made visible before measuring; each cell is added as Rich Text below, since the
+        # table reads a plain string as Rich markup (`Priya Shah [/]` would stop it).
         rows = [
             (
-                summary.reference,
-                shown_name(summary),
-                summary.area or "—",
+                for_terminal(summary.reference),
+                for_terminal(shown_name(summary)),
+                for_terminal(summary.area or "—"),
                 when_text(summary.updated_at),
                 progress_cell(summary, self._counted),
                 "✓" if summary.has_plan else "",
@@ -247,12 +255,16 @@ class CasesScreen(Screen[None]):
         widths = column_widths(rows, width, scroll_bar=len(rows) > height - NOT_ROWS)
         cut = [widths.get(key) for key, _ in COLUMNS]
         for summary, row in zip(shown, rows, strict=True):
-            cells = [shorten(value, width) if width is not None else value for value, width in zip(row, cut, strict=True)]
-            table.add_row(*cells, key=str(summary.id))
+            cells = [
+                shorten(value, width) if width is not None else value for value, width in zip(row, cut, strict=True)
+            ]
+            table.add_row(*(cell(value) for value in cells), key=str(summary.id))
         if chosen is not None and str(chosen) in table.rows:
             table.move_cursor(row=table.get_row_index(str(chosen)))
         empty = self.query_one("#cases-empty", Static)
-        if not self._summaries:
+        if not self._summaries and self._unreadable:
+            empty.update("The case list could not be read (the message says why). Nothing has been changed.")
+        elif not self._summaries:
             empty.update("No cases yet. Press ctrl+n to start a new one.")
         elif not shown:
             empty.update("No case matches that filter. Press Esc to clear it.")

@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Static
 
+from oasys_diversity.safe_text import for_terminal
+
 
 class StartupErrorScreen(Screen[None]):
     """Shown instead of the Cases screen when the bank or the database cannot be used.
@@ -39,9 +41,10 @@ class StartupErrorScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="error-body"):
-            yield Static(f"✗ {self.error_title}", id="error-title", markup=False)
-            yield Static(self.advice, id="error-advice", markup=False)
-            yield Static("\n".join(f"• {problem}" for problem in self.problems), id="error-problems", markup=False)
+            yield Static(for_terminal(f"✗ {self.error_title}"), id="error-title", markup=False)
+            yield Static(for_terminal(self.advice), id="error-advice", markup=False)
+            problems = "\n".join(f"• {problem}" for problem in self.problems)
+            yield Static(for_terminal(problems), id="error-problems", markup=False)
         yield Footer()
 
     def action_retry(self) -> None:
@@ -69,7 +72,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(self.question, id="confirm-question", markup=False)
+            yield Static(for_terminal(self.question), id="confirm-question", markup=False)
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.yes_label} (y)", id="confirm-yes", variant="primary")
                 yield Button(f"{self.no_label} (n)", id="confirm-no")

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, RadioSet, Static
 
+from oasys_diversity.safe_text import for_terminal
 from oasys_diversity.sessions import export_banner
 
 from .toggles import MarkedCheckbox, MarkedRadioButton
@@ -213,7 +214,7 @@ class ExportScreen(Screen):
             heading = f"Export the assessment summary for {case.name} ({case.reference})."
         if self.oasys.banner:
             heading += f"\n{self.oasys.banner}: every page of this export will be marked {self.oasys.banner}."
-        self.query_one("#export-heading", Static).update(heading)
+        self.query_one("#export-heading", Static).update(for_terminal(heading))
         self._update_destination()
         self._update_person_options()
 
@@ -277,7 +278,7 @@ class ExportScreen(Screen):
 
     def show_result(self, text: str, problem: bool = False) -> None:
         result = self.query_one("#export-result", Static)
-        result.update(text)
+        result.update(for_terminal(text))
         result.set_class(problem, "-problem")
 
     @on(Input.Submitted, "#export-destination")

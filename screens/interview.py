@@ -34,7 +34,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from oasys_diversity.model import STATUS_LABELS, Answer, AnswerStatus, Domain, Question, QuestionBank
+from oasys_diversity.model import STATUS_LABELS, Answer, AnswerStatus, Domain, Question, QuestionBank, too_long
 from oasys_diversity.screens.answers import (
     AnswerBox,
     AnswerEdited,
@@ -720,7 +720,9 @@ class InterviewScreen(Screen[None]):
         event.stop()
         if self._is_stale(event, self._notes_box):
             return
-        await self._edit(self._note_from(event), immediate=False)
+        new = self._note_from(event)
+        if new is not None:
+            await self._edit(new, immediate=False)
 
     def _is_stale(self, event: AnswerEdited | NoteEdited, box: AnswerBox | NotesBox | None) -> bool:
         """Sent before the screen took the box's state directly (or from a box since replaced): nothing new."""
@@ -740,8 +742,20 @@ class InterviewScreen(Screen[None]):
             return Answer(question_id=event.question_id, status=status, note=current.note)
         return Answer(question_id=event.question_id, status="answered", value=event.value, note=current.note)
 
-    def _note_from(self, event: NoteEdited) -> Answer:
+    def _note_from(self, event: NoteEdited) -> Answer | None:
+        """The answer with the new note, or None (and the problem shown) when the note is too long to keep."""
+        if self._note_too_long(event.note):
+            return None
+        if self.problem is not None and self.problem.startswith("The note "):
+            self._show_problem(None)
         return self.answer(event.question_id).model_copy(update={"note": event.note})
+
+    def _note_too_long(self, note: str) -> bool:
+        """Show the problem and return True when the note is over the limit (model.MAX_NOTE_CHARS)."""
+        problem = too_long(note)
+        if problem is not None:
+            self._show_problem(f"The note {problem}. Shorten it; nothing more is saved until then.")
+        return problem is not None
 
     async def _let_keys_land(self) -> None:
         """Let the answer or notes box take the keys already sent to it (typing, and on a choice Enter, space
@@ -775,6 +789,10 @@ class InterviewScreen(Screen[None]):
                 continue
             if new is not None:
                 self.pending[new.question_id] = new
+        notes = self._notes_box
+        if notes is not None and notes.question.id == question.id:
+            # Still over the limit though an answer edit since cleared the message: it is not saved.
+            self._note_too_long(notes.text)
         self._show_status()
 
     async def _edit(self, new: Answer, *, immediate: bool) -> None:

@@ -35,6 +35,7 @@ from oasys_diversity.model import (
     QuestionBank,
     Referral,
 )
+from oasys_diversity.screens.literal import assemble
 
 from .plan_dialogs import (
     AgreementDialog,
@@ -299,7 +300,7 @@ def objective_prompt(bank: QuestionBank, number: int, objective: Objective, rule
         parts.append("not yet recorded")
     if objective.state == "declined" and objective.reason:
         parts.append(f"\nDeclined because: {objective.reason}")
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 def referral_prompt(bank: QuestionBank, referral: Referral, rules: RuleSet | None = None) -> Content:
@@ -326,7 +327,7 @@ def referral_prompt(bank: QuestionBank, referral: Referral, rules: RuleSet | Non
         parts.append(f"\nContact: {referral.contact}")
     if referral.state == "declined" and referral.reason:
         parts.append(f"\nDeclined because: {referral.reason}")
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 def agreement_prompt(plan: Plan) -> Content:
@@ -335,7 +336,7 @@ def agreement_prompt(plan: Plan) -> Content:
         parts += ["\nTheir reasons: ", (f"“{plan.agreement_reason}”", QUOTE_STYLE)]
     if plan.agreement == "not_yet_asked":
         parts.append("\nPress g (or Enter here) to record whether they agree, with their reasons.")
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 def questions_by_topic(bank: QuestionBank, question_ids: list[str]) -> Content:
@@ -416,7 +417,7 @@ def plan_options(
     if plan.warnings:
         options.append(_heading(f"Warnings for you ({len(plan.warnings)})"))
         for index, text in enumerate(plan.warnings):
-            options += [Option(Content.assemble(("Warning: ", "bold"), text), id=f"warning:{index}"), None]
+            options += [Option(assemble(("Warning: ", "bold"), text), id=f"warning:{index}"), None]
     options.append(_heading("Their view of the plan as a whole"))
     options.append(Option(agreement_prompt(plan), id="agreement"))
     if plan.to_discuss:

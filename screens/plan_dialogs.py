@@ -25,6 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, RadioSet, Select, Static, TextArea
 
 from oasys_diversity.model import AGREEMENT_LABELS, NEED_AREA_LABELS, OWNER_LABELS, Objective
+from oasys_diversity.safe_text import for_terminal
 
 from .toggles import MarkedRadioButton
 
@@ -139,7 +140,7 @@ class PlanDialog(ModalScreen[ResultType]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(self.title_text, id="dialog-title", markup=False)
+            yield Static(for_terminal(self.title_text), id="dialog-title", markup=False)
             # Problems show under the title, where they are seen even when the form has to scroll.
             yield Static("", id="dialog-error", markup=False)
             with VerticalScroll(id="dialog-body"):
@@ -179,7 +180,9 @@ class ObjectiveDialog(PlanDialog[ObjectiveFields | None]):
         objective = self.objective
         with Horizontal(classes="row"):
             yield Label("Title")
-            yield EditBox(self.initial_title, placeholder="a few words that name it", id="objective-title")
+            yield EditBox(
+                for_terminal(self.initial_title), placeholder="a few words that name it", id="objective-title"
+            )
         with Horizontal(classes="row" if objective is None else "row static-row"):
             yield Label("Need area")
             if objective is None:
@@ -191,7 +194,10 @@ class ObjectiveDialog(PlanDialog[ObjectiveFields | None]):
             else:
                 yield Static(NEED_AREA_LABELS[objective.need_area], classes="value", markup=False)
         yield Label("What will happen, in words they would understand")
-        yield EditArea(objective.action if objective else "", id="action", soft_wrap=True, tab_behavior="focus")
+        # Stored words are shown with any control characters visible (see safe_text); an edit saves what is shown.
+        yield EditArea(
+            for_terminal(objective.action) if objective else "", id="action", soft_wrap=True, tab_behavior="focus"
+        )
         with Horizontal(classes="row"):
             yield Label("Who does it")
             yield Select(
@@ -203,7 +209,7 @@ class ObjectiveDialog(PlanDialog[ObjectiveFields | None]):
         with Horizontal(classes="row"):
             yield Label("Their name")
             yield EditBox(
-                (objective.owner_name or "") if objective else "",
+                for_terminal(objective.owner_name or "") if objective else "",
                 placeholder="a named person or agency, if any",
                 id="owner-name",
             )
@@ -216,7 +222,11 @@ class ObjectiveDialog(PlanDialog[ObjectiveFields | None]):
             )
         with Horizontal(classes="row"):
             yield Label("How we will know")
-            yield EditBox(objective.measure if objective else "", placeholder="how progress will be seen", id="measure")
+            yield EditBox(
+                for_terminal(objective.measure) if objective else "",
+                placeholder="how progress will be seen",
+                id="measure",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#need-area" if self.objective is None else "#action").focus()
@@ -269,7 +279,9 @@ class ReasonDialog(PlanDialog[str | None]):
 
     def compose_fields(self) -> ComposeResult:
         yield Label("Why is it declined? The reason is kept with the plan.")
-        yield EditBox(self.current or "", placeholder="for example: already attends a local group", id="reason")
+        yield EditBox(
+            for_terminal(self.current or ""), placeholder="for example: already attends a local group", id="reason"
+        )
 
     def on_mount(self) -> None:
         self.query_one("#reason", Input).focus()
@@ -294,9 +306,9 @@ class PersonViewDialog(PlanDialog[str | None]):
 
     def compose_fields(self) -> ComposeResult:
         if self.ask:
-            yield Static(f"You could ask: “{self.ask}”", classes="hint", markup=False)
+            yield Static(for_terminal(f"You could ask: “{self.ask}”"), classes="hint", markup=False)
         yield Label("What they said, in their own words (leave empty to clear)")
-        yield EditBox(self.current or "", id="view")
+        yield EditBox(for_terminal(self.current or ""), id="view")
 
     def on_mount(self) -> None:
         self.query_one("#view", Input).focus()
@@ -328,9 +340,11 @@ class AgreementDialog(PlanDialog[AgreementFields | None]):
             for code, label in AGREEMENT_LABELS.items():
                 yield MarkedRadioButton(label, value=code == self.current, name=code)
         if self.interpreter_missing:
-            yield Label("⚠ An interpreter is needed and not here: to record that they agree, write why it is recorded now.")
+            yield Label(
+                "⚠ An interpreter is needed and not here: to record that they agree, write why it is recorded now."
+            )
         yield Label("Their reasons, in their words (needed unless they agree)")
-        yield EditBox(self.reason or "", id="agreement-reason")
+        yield EditBox(for_terminal(self.reason or ""), id="agreement-reason")
 
     def on_mount(self) -> None:
         choices = self.query_one("#agreement", RadioSet)

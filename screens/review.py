@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from oasys_diversity.model import STATUS_LABELS, Answer, Assessment, Question, QuestionBank
+from oasys_diversity.screens.literal import assemble
 
 if TYPE_CHECKING:
     from oasys_diversity.app import OasysApp
@@ -61,7 +62,7 @@ def question_prompt(question: Question, answer: Answer) -> Content:
     parts: list[str | tuple[str, str]] = [(f"{question.label}: ", "bold"), (text, QUOTE_STYLE if is_quote else "")]
     if answer.note and answer.note.strip():
         parts += ["\n  ↳ In their words: ", (quoted(answer.note), QUOTE_STYLE)]
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 def domain_counts(questions: list[Question], assessment: Assessment) -> str:

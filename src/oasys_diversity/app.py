@@ -20,11 +20,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 import oasys_diversity.screens
@@ -103,8 +106,72 @@ class OasysApp(App[int]):
             self.set_officer(served_for)
         # This sitting's language and interpreter for each case opened (recorded before its conversation).
         self.sessions: dict[int, ConversationSession] = {}
+        # An unexpected error writes a crash report (its path, or None if it could not be written) and
+        # closes the app; `debug_tracebacks` shows Textual's traceback instead (it may hold personal data).
+        self.crash_report: Path | None | Literal[False] = False
+        self.debug_tracebacks = False
         if demo_folder is not None:
             self.sub_title = "DEMO — fictional people"
+
+    # ------------------------------------------------------------------------------------------
+    # Text on screen: whatever a message or title holds (a name, a path, an error) is shown literally.
+    # ------------------------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text: messages carry names, paths and errors, never markup. A screen with
+        a status line of its own (the interview) shows notices there, never over its words."""
+        from oasys_diversity.safe_text import for_markup, for_terminal
+
+        notice = getattr(self.screen, "notify", None)
+        if getattr(self.screen, "show_notice", None) is not None and notice is not None:
+            notice(for_terminal(message), title=for_terminal(title), severity=severity)
+            return
+        super().notify(
+            for_markup(message) if markup else for_terminal(message),
+            title=for_terminal(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
+    async def on_event(self, event: events.Event) -> None:
+        # Pasted text may carry escape sequences (copied from a web page or another terminal): every box
+        # gets it with control characters made visible, as stored text is shown (see safe_text).
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            from oasys_diversity.safe_text import for_terminal
+
+            event.text = for_terminal(event.text)
+        await super().on_event(event)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's title: literal (Textual's default), and with control characters made visible."""
+        from oasys_diversity.safe_text import for_terminal
+
+        return super().format_title(for_terminal(title), for_terminal(sub_title))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error: no traceback on the terminal (its messages and locals may hold a name)."""
+        if self.debug_tracebacks:
+            super()._handle_exception(error)
+            return
+        from oasys_diversity.crash import write_crash_report
+
+        self._return_code = 1
+        if self._exception is None:
+            # Pilot tests re-raise it, so a crash still fails the test that caused it.
+            self._exception = error
+            self._exception_event.set()
+        if self.crash_report is False:
+            self.crash_report = write_crash_report(error)
+        self._close_messages_no_wait()
 
     # ------------------------------------------------------------------------------------------
     # Start-up: open the database and the bank, or say clearly why not.
@@ -435,14 +502,6 @@ class OasysApp(App[int]):
         elif not wanted and shown:
             await shown.remove()
 
-    def notify(self, message: str, *, title: str = "", severity: Any = "information", **kwargs: Any) -> None:  # type: ignore[override]
-        """A screen with a status line of its own (the interview) shows notices there, never over its words."""
-        notice = getattr(self.screen, "notify", None)
-        if getattr(self.screen, "show_notice", None) is not None and notice is not None:
-            notice(message, title=title, severity=severity)
-            return
-        super().notify(message, title=title, severity=severity, **kwargs)
-
     def new_case(self) -> None:
         if not self.finish_loading():
             return
@@ -510,8 +569,13 @@ def run_app(
     questions_dir: Path | None = None,
     directory_path: Path | None = None,
     demo: bool = False,
+    debug: bool = False,
 ) -> int:
-    """Run the app until the officer quits; the exit code for the command line."""
+    """Run the app until the officer quits; the exit code for the command line.
+
+    An unexpected error closes the app with one line and a crash report without personal data;
+    with `debug` Textual's own traceback is shown instead.
+    """
     demo_folder: Path | None = None
     if demo:
         import sys
@@ -529,11 +593,19 @@ def run_app(
         db_path = default_db_path()
     try:
         app = create_app(db_path, questions_dir, directory_path, demo_folder=demo_folder)
+        app.debug_tracebacks = debug
         result = app.run()
     finally:
         if demo_folder is not None:
             # The demo is throwaway: nothing of it outlives the session.
             shutil.rmtree(demo_folder, ignore_errors=True)
+    if app.crash_report is not False:
+        import sys
+
+        from oasys_diversity.crash import crash_line
+
+        print(crash_line(app.crash_report), file=sys.stderr)
+        return 1
     if isinstance(result, int):
         return result
     return app.return_code or 0

@@ -18,7 +18,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from oasys_diversity.content_limits import ContentLimitError, control_character, load_toml
 from oasys_diversity.model import QUESTION_ID, Condition, Domain, Question, QuestionBank, is_snake_case
+from oasys_diversity.safe_text import capped
 
 BANK_FORMAT = "oasys-diversity/question-bank@1"
 
@@ -160,7 +162,7 @@ def check_content(folder: Path | None = None) -> list[str]:
         from oasys_diversity.directory import check_directory
 
         problems.extend(check_directory(directory))
-    return problems
+    return capped(problems)
 
 
 def dump_bank(bank: QuestionBank) -> dict[str, Any]:
@@ -462,7 +464,8 @@ def _read_bank(folder: Path | None) -> tuple[QuestionBank | None, list[str]]:
     if complete:
         _check_canonical(root, files, by_id, raw_ids, problems)
     if problems:
-        return None, sorted(problems, key=_file_and_line)
+        # Capped: one huge bad id must not turn into hundreds of megabytes of messages.
+        return None, capped(sorted(problems, key=_file_and_line))
     domains = []
     for f in files:
         assert f.domain is not None
@@ -488,9 +491,16 @@ def _read_file(path: Path, problems: list[str]) -> _DomainFile | None:
         problems.append(f"{path}:1: cannot be read ({error.strerror})")
         return None
     try:
-        data = tomllib.loads(text)
+        data = load_toml(text)
     except tomllib.TOMLDecodeError as error:
         problems.append(_toml_problem(path, error, text))
+        return None
+    except ContentLimitError as error:
+        problems.append(f"{path}:1: {error}")
+        return None
+    found = control_character(data, text)
+    if found is not None:
+        problems.append(f"{path}:{found[0]}: holds a control character ({found[1]}); bank text must be plain text")
         return None
     f = _DomainFile(path=path, map=_FileMap.scan(text))
     for key in data:

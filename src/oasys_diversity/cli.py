@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="a question bank folder instead of the shipped one",
         )
         target.add_argument("--directory", type=Path, metavar="PATH", default=default, help="a referral directory file")
+        target.add_argument(
+            "--debug",
+            action="store_true",
+            default=default if default is argparse.SUPPRESS else False,
+            help="show the full traceback of an unexpected error (it may contain personal data)",
+        )
 
     common = argparse.ArgumentParser(add_help=False)
     global_options(common, argparse.SUPPRESS)
@@ -351,10 +357,28 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace, demo: bool = False) -> int:
     from oasys_diversity.app import run_app
 
-    return run_app(db_path=args.db, questions_dir=args.questions, directory_path=args.directory, demo=demo)
+    # The app draws on the real terminal itself; its text is made safe where it is shown.
+    sys.stdout, sys.stderr = getattr(sys.stdout, "stream", sys.stdout), getattr(sys.stderr, "stream", sys.stderr)
+    return run_app(
+        db_path=args.db, questions_dir=args.questions, directory_path=args.directory, demo=demo, debug=args.debug
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command. Everything it prints passes through `safe_text.for_terminal`, so a name or file
+    holding escape sequences cannot reach the terminal; an unexpected error prints one line and writes a
+    crash report without personal data (`--debug` shows the traceback instead)."""
+    from oasys_diversity.safe_text import TerminalWriter
+
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalWriter(stdout), TerminalWriter(stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {
         "questions": cmd_questions,
@@ -374,7 +398,11 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_app(args, demo=True)
         return handlers[args.command](args)
     except CommandError as error:
-        print(f"oasys-diversity: {error}", file=sys.stderr)
+        from oasys_diversity.safe_text import capped
+
+        # One line per problem, capped: a file of a million bad keys does not print a million lines.
+        for line in capped(f"oasys-diversity: {error}".splitlines()):
+            print(line, file=sys.stderr)
         return error.code
     except KeyboardInterrupt:
         return 130
@@ -384,6 +412,12 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as error:
+        if args.debug:
+            raise
+        from oasys_diversity.crash import report_crash
+
+        return report_crash(error)
 
 
 if __name__ == "__main__":

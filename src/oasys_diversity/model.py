@@ -14,6 +14,26 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 ASSESSMENT_FORMAT = "oasys-diversity/assessment@1"
 
+# Dates a record can hold (an assessment's date, a date answer): anything else is a typing or file error,
+# and dates near year 9999 break date arithmetic in the planner and the exports.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+# The longest note or typed answer kept, in characters (about eight pages): longer is refused with a message.
+MAX_NOTE_CHARS = 20_000
+
+
+def date_in_range(day: date) -> bool:
+    """True for a date from 1900-01-01 to 2100-12-31."""
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def too_long(text: str | None) -> str | None:
+    """A message when `text` is over MAX_NOTE_CHARS (it never quotes the text), else None."""
+    if text is None or len(text) <= MAX_NOTE_CHARS:
+        return None
+    return f"is {len(text):,} characters long; the most kept is {MAX_NOTE_CHARS:,}"
+
+
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
@@ -80,6 +100,13 @@ class Case(BaseModel):
         value = value.strip()
         if not value:
             raise ValueError("must not be blank")
+        return value
+
+    @field_validator("assessed_on")
+    @classmethod
+    def _plausible_date(cls, value: date) -> date:
+        if not date_in_range(value):
+            raise ValueError(f"must be a date from {EARLIEST_DATE.year} to {LATEST_DATE.year}")
         return value
 
 
@@ -309,6 +336,8 @@ class Question(BaseModel):
         if self.kind == "text":
             if not isinstance(value, str):
                 raise ValueError(f"{where}: expected text")
+            if (problem := too_long(value)) is not None:
+                raise ValueError(f"{where}: the answer {problem}")
             return value
         if self.kind == "number":
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -322,9 +351,11 @@ class Question(BaseModel):
             if not isinstance(value, str):
                 raise ValueError(f"{where}: expected a date as YYYY-MM-DD")
             try:
-                date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 raise ValueError(f"{where}: expected a date as YYYY-MM-DD") from None
+            if not date_in_range(day):
+                raise ValueError(f"{where}: expected a date from {EARLIEST_DATE.year} to {LATEST_DATE.year}")
             return value
         raise ValueError(f"{where}: unknown kind {self.kind}")
 

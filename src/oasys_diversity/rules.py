@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from oasys_diversity.content_limits import ContentLimitError, control_character, load_toml
 from oasys_diversity.model import (
     NEED_AREA_LABELS,
     OWNER_LABELS,
@@ -377,10 +378,15 @@ def _parse_file(path: Path) -> tuple[dict[str, list[BaseModel]], list[str]]:
     except (OSError, UnicodeDecodeError) as error:
         return found, [f"{path}:1: cannot read: {error.__class__.__name__}"]
     try:
-        data = tomllib.loads(text)
+        data = load_toml(text)
     except tomllib.TOMLDecodeError as error:
         line = getattr(error, "lineno", None) or _line_from_message(str(error))
         return found, [f"{path}:{line}: bad TOML: {getattr(error, 'msg', str(error))}"]
+    except ContentLimitError as error:
+        return found, [f"{path}:1: {error}"]
+    control = control_character(data, text)
+    if control is not None:
+        return found, [f"{path}:{control[0]}: holds a control character ({control[1]}); rule text must be plain text"]
     for key in data:
         if key not in _KINDS and key != "note":
             problems.append(f"{path}:1: unknown section {key!r}; use [[need]], [[objective]], [[guard]], [[warning]]")

@@ -29,6 +29,7 @@ from oasys_diversity.model import (
     Condition,
     Plan,
     QuestionBank,
+    too_long,
 )
 from oasys_diversity.store_case_list import case_rows
 from oasys_diversity.store_open import StoreError, default_db_path, open_db, writing
@@ -128,6 +129,14 @@ def _failed(what: str, error: sqlite3.Error) -> StoreError:
     return StoreError(f"{what}: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
 
 
+def _unreadable(case_id: int, field: str) -> StoreError:
+    """A stored value that does not parse (the file was changed by another program). Names the place only:
+    the value, and pydantic's message that would quote it, are never shown."""
+    return StoreError(
+        f"case {case_id}: the stored {field} cannot be read (was the database changed by another program?)"
+    )
+
+
 def _require_case(db: sqlite_utils.Database, case_id: int) -> None:
     if db.execute("SELECT 1 FROM cases WHERE id = ?", [case_id]).fetchone() is None:
         raise StoreError(f"there is no case {case_id}")
@@ -200,7 +209,15 @@ def get_case(db: sqlite_utils.Database, case_id: int) -> Case:
     row = db.execute("SELECT id, reference, name, officer, assessed_on FROM cases WHERE id = ?", [case_id]).fetchone()
     if row is None:
         raise StoreError(f"there is no case {case_id}")
-    return Case(id=row[0], reference=row[1], name=row[2], officer=row[3], assessed_on=date.fromisoformat(row[4]))
+    try:
+        assessed_on = date.fromisoformat(row[4])
+    except (TypeError, ValueError):
+        raise _unreadable(case_id, "assessed_on") from None
+    try:
+        return Case(id=row[0], reference=row[1], name=row[2], officer=row[3], assessed_on=assessed_on)
+    except ValueError as error:  # pydantic's ValidationError: report the fields, never the values
+        fields = ", ".join(sorted({str(detail["loc"][0]) for detail in error.errors()})) or "case"
+        raise _unreadable(case_id, fields) from None
 
 
 def update_case(db: sqlite_utils.Database, case: Case, *, officer: str | None = None) -> None:
@@ -301,6 +318,9 @@ def save_answer(db: sqlite_utils.Database, case_id: int, answer: Answer, *, offi
     _check_question_id(question_id)
     who = _officer(officer, f"saving the answer to {question_id}")
     note = _clean_note(answer.note)
+    for what, text in (("note", note), ("answer", answer.value if isinstance(answer.value, str) else None)):
+        if (problem := too_long(text)) is not None:
+            raise StoreError(f"{question_id}: the {what} {problem}")
     value_json = None if answer.value is None else _to_json(answer.value)
     try:
         with writing(db):
@@ -335,7 +355,18 @@ def load_assessment(db: sqlite_utils.Database, case_id: int) -> Assessment:
         "ORDER BY question_id",
         [case_id],
     ).fetchall()
-    return Assessment(case=case, answers={row[0]: _row_to_answer(*row) for row in rows})
+    answers = {}
+    for row in rows:
+        try:
+            answers[row[0]] = _row_to_answer(*row)
+        except (TypeError, ValueError):  # not JSON, a bad time, or a status/value pydantic refuses
+            raise _unreadable(case_id, f"answer to {_id_text(row[0])}") from None
+    return Assessment(case=case, answers=answers)
+
+
+def _id_text(question_id: object) -> str:
+    """A stored question id to name in a message, when it looks like one."""
+    return question_id if isinstance(question_id, str) and QUESTION_ID.match(question_id) else "a question"
 
 
 def _checked_value(bank: QuestionBank, question_id: str, answer: Answer) -> AnswerValue:
@@ -411,6 +442,10 @@ def save_plan(db: sqlite_utils.Database, case_id: int, plan: Plan, *, officer: s
             row = db.execute("SELECT plan FROM plans WHERE case_id = ?", [case_id]).fetchone()
             if row is not None and row[0] == plan_json:
                 return
+            try:
+                old = None if row is None else json.loads(row[0])
+            except (TypeError, ValueError):  # another program broke it: say so rather than overwrite it unseen
+                raise _unreadable(case_id, "plan") from None
             now = _now()
             db.execute(
                 "INSERT INTO plans (case_id, plan, updated_at, officer) VALUES (?, ?, ?, ?) "
@@ -418,7 +453,6 @@ def save_plan(db: sqlite_utils.Database, case_id: int, plan: Plan, *, officer: s
                 "officer = excluded.officer",
                 [case_id, plan_json, now, who],
             )
-            old = None if row is None else json.loads(row[0])
             _audit(db, case_id, None, "plan", old, json.loads(plan_json), now, who)
             _touch(db, case_id, now)
     except sqlite3.Error as error:
@@ -428,7 +462,12 @@ def save_plan(db: sqlite_utils.Database, case_id: int, plan: Plan, *, officer: s
 def load_plan(db: sqlite_utils.Database, case_id: int) -> Plan | None:
     """The case's saved plan, or None when there is none yet."""
     row = db.execute("SELECT plan FROM plans WHERE case_id = ?", [case_id]).fetchone()
-    return None if row is None else Plan.model_validate_json(row[0])
+    if row is None:
+        return None
+    try:
+        return Plan.model_validate_json(row[0])
+    except (TypeError, ValueError):  # pydantic's message would quote the stored plan
+        raise _unreadable(case_id, "plan") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -556,9 +595,12 @@ def _count_visible(
     def visible(case_id: int) -> frozenset[str]:
         key = tuple(sorted(deciding_rows.get(case_id, ())))
         if key not in visible_for:
-            answers = {
-                qid: Answer(question_id=qid, status=status, value=_from_json(value)) for qid, status, value in key
-            }
+            answers = {}
+            for qid, status, value in key:
+                try:
+                    answers[qid] = Answer(question_id=qid, status=status, value=_from_json(value))
+                except (TypeError, ValueError):  # not JSON, or a status/value pydantic refuses
+                    raise _unreadable(case_id, f"answer to {_id_text(qid)}") from None
             shown = [q.id for q in follow_ups if bank.is_visible(q, answers)]
             visible_for[key] = frozenset(always_shown + shown)
         return visible_for[key]
@@ -597,8 +639,8 @@ def list_cases(db: sqlite_utils.Database | sqlite3.Connection, bank: QuestionBan
         else:
             answered, declined = row.stored_answered, row.stored_declined
             not_discussed, total = row.stored_not_discussed, row.stored_total
-        summaries.append(
-            CaseSummary(
+        try:
+            summary = CaseSummary(
                 id=row.id,
                 reference=row.reference,
                 name=row.name,
@@ -613,5 +655,7 @@ def list_cases(db: sqlite_utils.Database | sqlite3.Connection, bank: QuestionBan
                 area=row.area,
                 has_plan=row.has_plan,
             )
-        )
+        except ValueError:  # pydantic: a stored field of the wrong type; its message would quote the value
+            raise _unreadable(row.id, "case row") from None
+        summaries.append(summary)
     return summaries

@@ -28,6 +28,8 @@ FORMATS = {
     "docx": "docx",
 }
 BINARY_FORMATS = ("pdf", "docx")
+# Text exports a person reads in a terminal or editor: their control characters are made visible.
+TEXT_EXPORTS = ("md", "text")
 SUFFIXES = {"md": ".md", "text": ".txt", "json": ".json", "pdf": ".pdf", "docx": ".docx"}
 
 
@@ -46,13 +48,19 @@ def render(summary: Summary, fmt: str) -> str | bytes:
         )
     module = importlib.import_module(f"oasys_diversity.export.{FORMATS[fmt]}")
     try:
-        return module.render(summary)
+        content = module.render(summary)
     except ImportError as error:
         raise ExportError(
             f"the {fmt} export needs the '{error.name}' library: install oasys-diversity[export]"
         ) from None
     except (FontsMissing, PdfFailed) as error:
         raise ExportError(str(error)) from None
+    if fmt in TEXT_EXPORTS:
+        from oasys_diversity.safe_text import for_terminal
+
+        # Read with `cat` or pasted into a terminal: an escape sequence in a name must stay visible text.
+        return for_terminal(content)
+    return content
 
 
 def export_case(
