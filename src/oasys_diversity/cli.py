@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--redact", action="store_true", help="initials for names; no reference; no quotes")
     export.add_argument("--out", type=Path, help="where to write (default: standard output for text formats)")
     export.add_argument("--banner", help="a banner stamped on every page (e.g. PRACTICE)")
+
+    from oasys_diversity.cli_store import add_commands
+
+    add_commands(sub, common)
     return parser
 
 
@@ -119,11 +123,12 @@ def _bank(args: argparse.Namespace, folder: Path | None = None):
 
 
 def _db(args: argparse.Namespace):
+    from oasys_diversity.cli_store import KeyCommandError, with_key
     from oasys_diversity.store import StoreError, default_db_path, open_db
 
     try:
-        return open_db(args.db or default_db_path())
-    except StoreError as error:
+        return with_key(lambda: open_db(args.db or default_db_path()))
+    except (StoreError, KeyCommandError) as error:
         raise CommandError(str(error)) from None
 
 
@@ -270,8 +275,12 @@ def cmd_app(args: argparse.Namespace, demo: bool = False) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from oasys_diversity.cli_store import KeyCommandError, cmd_backup, cmd_db
+
     args = build_parser().parse_args(argv)
     handlers = {
+        "db": cmd_db,
+        "backup": cmd_backup,
         "questions": cmd_questions,
         "import": cmd_import,
         "cases": cmd_cases,
@@ -285,9 +294,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             return cmd_app(args, demo=True)
         return handlers[args.command](args)
-    except CommandError as error:
+    except (CommandError, KeyCommandError) as error:
         print(f"oasys-diversity: {error}", file=sys.stderr)
-        return error.code
+        return getattr(error, "code", 1)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -269,6 +269,16 @@ class KeyChange:
         if self.new.raw is not None and keyring is not None:
             _keyring_set(keyring, _entry(NEXT), self.new.raw)
 
+    def abandon(self) -> None:
+        """The file was not changed: forget the staged key."""
+        path = key_file_path()
+        if path is not None:
+            _sibling(path, NEXT).unlink(missing_ok=True)
+            return
+        keyring = _keyring()
+        if self.new.raw is not None and keyring is not None:
+            _keyring_set(keyring, _entry(NEXT), None)
+
     def commit(self) -> None:
         """The file now uses the new key: make it current, keep the old one as previous."""
         global _passphrase

@@ -432,6 +432,11 @@ def open_connection(path: str | os.PathLike[str]) -> sqlcipher.Connection:
     For reading at start-up (the case list); `as_database(conn)` wraps it for the store's other functions.
     Raises `store_key.KeyNeeded` (a `StoreError`) when a passphrase must be asked for first.
     """
+    return open_keyed(path)[0]
+
+
+def open_keyed(path: str | os.PathLike[str]) -> tuple[sqlcipher.Connection, DatabaseKey]:
+    """`open_connection`, and the key that opened the file (backups and rekeying need it)."""
     from oasys_diversity.store_key import database_keys, new_salt
 
     path = Path(path).expanduser()
@@ -467,4 +472,4 @@ def open_connection(path: str | os.PathLike[str]) -> sqlcipher.Connection:
             conn.close()
             raise describe(f"cannot set up {path}", error, path) from None
     _make_owner_only(path)
-    return conn
+    return conn, key
