@@ -52,9 +52,7 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
     """`db encrypt`, `db rekey` and `backup` on the command line's parser."""
     db = sub.add_parser("db", parents=[common], help="encrypt the case database or change its key")
     dsub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    dsub.add_parser(
-        "encrypt", parents=[common], help="encrypt a plain (older) case database in place, atomically"
-    )
+    dsub.add_parser("encrypt", parents=[common], help="encrypt a plain (older) case database in place, atomically")
     dsub.add_parser("rekey", parents=[common], help="re-encrypt the case database with a new key")
     backup = sub.add_parser("backup", parents=[common], help="write, check or restore an encrypted backup")
     what = backup.add_mutually_exclusive_group(required=True)
@@ -92,7 +90,9 @@ def cmd_db(args: argparse.Namespace) -> int:
         done = rekey_database(path, new_passphrase)
         if new_passphrase is not None:
             forget_passphrase()
-        print(f"{path} now uses a new key ({done.cases} cases); older backups open with the previous key, kept beside the current one; make a fresh backup now")
+        print(
+            f"{path} now uses a new key ({done.cases} cases); older backups open with the previous key, kept beside the current one; make a fresh backup now"
+        )
         return 0
     except StoreError as error:
         raise KeyCommandError(str(error)) from None
