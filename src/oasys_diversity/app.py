@@ -112,11 +112,19 @@ class OasysApp(App[int]):
         """Open the database (once). False, with an error screen the officer can act on, if it cannot be."""
         if self.connection is not None:
             return True
-        from oasys_diversity.store_open import StoreError, open_connection
+        from oasys_diversity.store_key import KeyNeeded, forget_passphrase, has_passphrase
+        from oasys_diversity.store_open import StoreError, WrongKey, open_connection
 
         try:
             self.connection = open_connection(self.db_path)
+        except KeyNeeded as needed:
+            self._ask_passphrase(needed.new)
+            return False
         except (StoreError, OSError) as error:
+            if isinstance(error, WrongKey) and has_passphrase():
+                forget_passphrase()
+                self._ask_passphrase(False, "That passphrase does not open this case database. Try again.")
+                return False
             self._show_startup_error(
                 "The case database could not be opened",
                 f"Database: {self.db_path}\nNothing has been changed. Check the file can be written "
@@ -125,6 +133,21 @@ class OasysApp(App[int]):
             )
             return False
         return True
+
+    def _ask_passphrase(self, new: bool, problem: str = "") -> None:
+        """No key file or keyring: the officer types the passphrase (twice for a new database), then we open again."""
+        from oasys_diversity.screens.passphrase import PassphraseScreen
+        from oasys_diversity.store_key import set_passphrase
+
+        def entered(passphrase: str | None) -> None:
+            if passphrase is None:
+                self.exit(1, return_code=1)  # the officer chose not to unlock: nothing was opened
+                return
+            set_passphrase(passphrase)
+            self.load_data()
+
+        if not isinstance(self.screen, PassphraseScreen):
+            self.push_screen(PassphraseScreen(self.db_path, new=new, problem=problem), entered)
 
     def load_data(self) -> None:
         """Open the database and load the bank, then list the cases: the error screen's "try again"."""

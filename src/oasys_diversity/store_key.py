@@ -102,6 +102,10 @@ def set_passphrase(passphrase: str) -> None:
     _passphrase = passphrase
 
 
+def has_passphrase() -> bool:
+    return _passphrase is not None
+
+
 def forget_passphrase() -> None:
     global _passphrase
     _passphrase = None

@@ -66,6 +66,10 @@ class StoreError(Exception):
     """A problem with the case database, in one line that never contains answer text or names."""
 
 
+class WrongKey(StoreError):
+    """No key we have opens the file: a wrong key or passphrase, or a file that is not ours."""
+
+
 def default_db_path() -> Path:
     """`$OASYS_DIVERSITY_HOME/cases.db` if that is set, else `cases.db` in the user's data directory."""
     home = os.environ.get("OASYS_DIVERSITY_HOME")
@@ -287,7 +291,7 @@ def open_encrypted(path: Path, keys: list[DatabaseKey], *, full: bool = False) -
         raise _refusal(error, path) from None
     except OSError as error:
         raise StoreError(f"cannot read {path}: {error.strerror}") from None
-    raise StoreError(
+    raise WrongKey(
         f"{path} does not open with {keys[0].source}: the key is wrong, or the file is not an oasys-diversity database"
     )
 
