@@ -151,18 +151,30 @@ def read_key_file(path: Path) -> bytes:
     return key
 
 
-def write_key_file(path: Path, key: bytes) -> None:
-    """Write a key owner-only, atomically: a crash leaves the old file or the new one, never half."""
+def write_key_file(path: Path, key: bytes, *, only_if_missing: bool = False) -> None:
+    """Write a key owner-only, atomically: a crash leaves the old file or the new one, never half.
+
+    With `only_if_missing`, a key file another process created meanwhile is kept (a hard link never
+    replaces), so two processes making a first database at once end up with the same key.
+    """
+    temporary = _sibling(path, f"writing-{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = _sibling(path, f"writing-{os.getpid()}")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="ascii") as handle:
             handle.write(key.hex() + "\n")
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        if only_if_missing:
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+            temporary.unlink()
+        else:
+            os.replace(temporary, path)
     except OSError as error:
+        temporary.unlink(missing_ok=True)
         raise StoreError(f"cannot write the key file {path}: {error.strerror}") from None
 
 
@@ -228,7 +240,7 @@ def database_keys(*, new_database: bool) -> list[DatabaseKey]:
     path = key_file_path()
     if path is not None:
         if not path.exists() and new_database:
-            write_key_file(path, new_raw_key())
+            write_key_file(path, new_raw_key(), only_if_missing=True)
         keys = [DatabaseKey(f"the key file {path}", raw=read_key_file(path))]
         for suffix in (NEXT, PREVIOUS):
             extra = _sibling(path, suffix)

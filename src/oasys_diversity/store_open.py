@@ -439,6 +439,52 @@ def open_connection(path: str | os.PathLike[str]) -> sqlcipher.Connection:
     return open_keyed(path)[0]
 
 
+def _set_up(target: Path, key: DatabaseKey, salt: bytes) -> sqlcipher.Connection:
+    """Connect, key, configure and migrate; one line on failure, the connection closed."""
+    try:
+        conn = connect(str(target))
+    except DB_ERRORS as error:
+        raise describe(f"cannot open {target}", error, target) from None
+    try:
+        apply_key(conn, key, salt)
+        _configure(conn, target)
+        _migrate(conn, target)
+    except StoreError:
+        conn.close()
+        raise
+    except DB_ERRORS as error:
+        conn.close()
+        raise describe(f"cannot set up {target}", error, target) from None
+    return conn
+
+
+def _create(path: Path) -> None:
+    """Make a new database complete under a temporary name, then link it into place.
+
+    Another process opening the same new path at that moment sees no file or a whole one, never an
+    empty file it would give a salt of its own (SQLCipher keeps the salt in the first page).
+    """
+    from oasys_diversity.store_key import database_keys, new_salt
+
+    temporary = path.with_name(f".{path.name}.new-{os.getpid()}")
+    try:
+        _set_up(temporary, database_keys(new_database=True)[0], new_salt()).close()
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: open theirs
+        except OSError:
+            if not path.exists():  # a file system without hard links
+                os.replace(temporary, path)
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise full_disk_error(path) from None
+        raise StoreError(f"cannot create {path}: {error.strerror}") from None
+    finally:
+        for suffix in COMPANION_SUFFIXES:
+            temporary.with_name(temporary.name + suffix).unlink(missing_ok=True)
+
+
 def open_keyed(path: str | os.PathLike[str]) -> tuple[sqlcipher.Connection, DatabaseKey]:
     """`open_connection`, and the key that opened the file (backups and rekeying need it)."""
     from oasys_diversity.store_key import database_keys, new_salt
@@ -446,34 +492,23 @@ def open_keyed(path: str | os.PathLike[str]) -> tuple[sqlcipher.Connection, Data
     path = Path(path).expanduser()
     refuse_non_regular(path)
     with _owner_only_umask():
-        found = None
-        if path.exists():
-            found = _inspect_existing(path)
-            if _is_read_only(path):
-                raise StoreError(f"{path} is read-only; the app needs to write to it")
-        else:
+        if not path.exists():
             try:
                 path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as error:
                 if error.errno == errno.ENOSPC:
                     raise full_disk_error(path) from None
                 raise StoreError(f"cannot create the folder {path.parent}: {error.strerror}") from None
+            if not os.access(path.parent, os.W_OK):
+                raise StoreError(f"the folder {path.parent} is read-only; the app needs to write there")
+            _create(path)
+        found = _inspect_existing(path)
+        if _is_read_only(path):
+            raise StoreError(f"{path} is read-only; the app needs to write to it")
         if not os.access(path.parent, os.W_OK):
             raise StoreError(f"the folder {path.parent} is read-only; the app needs to write there")
+        # An empty file is ours to set up, with a new salt.
         key, salt = found if found is not None else (database_keys(new_database=True)[0], new_salt())
-        try:
-            conn = connect(str(path))
-        except DB_ERRORS as error:
-            raise describe(f"cannot open {path}", error, path) from None
-        try:
-            apply_key(conn, key, salt)
-            _configure(conn, path)
-            _migrate(conn, path)
-        except StoreError:
-            conn.close()
-            raise
-        except DB_ERRORS as error:
-            conn.close()
-            raise describe(f"cannot set up {path}", error, path) from None
+        conn = _set_up(path, key, salt)
     _make_owner_only(path)
     return conn, key
