@@ -41,6 +41,14 @@ class PassphraseScreen(Screen[str | None]):
             title = "Choose a passphrase for the new case database" if self.new else "The case database is locked"
             yield Static(title, id="passphrase-title", markup=False)
             yield Static(f"Database: {self.db_path}", id="passphrase-path", markup=False)
+            advice = (
+                "This computer has no keyring or key file for it, so the database is locked with a passphrase. "
+                "It is never stored: if it is forgotten, the cases cannot be read. A few words together are "
+                "easy to remember."
+                if self.new
+                else "Type the passphrase the database was made with. Esc quits without opening anything."
+            )
+            yield Static(advice, id="passphrase-advice", markup=False)
             yield Input(password=True, placeholder="Passphrase", id="passphrase")
             if self.new:
                 yield Input(password=True, placeholder="The same passphrase again", id="passphrase-again")

@@ -292,7 +292,7 @@ def open_encrypted(path: Path, keys: list[DatabaseKey], *, full: bool = False) -
     except OSError as error:
         raise StoreError(f"cannot read {path}: {error.strerror}") from None
     raise WrongKey(
-        f"{path} does not open with {keys[0].source}: the key is wrong, or the file is not an oasys-diversity database"
+        f"{path} does not open with {keys[0].source}: the key is wrong, or the file is damaged or not an oasys-diversity database"
     )
 
 
@@ -309,9 +309,7 @@ def _inspect_existing(path: Path) -> tuple[DatabaseKey, bytes] | None:
         return None  # an empty file: ours to set up
     if read_header(path) == SQLITE_HEADER:
         inspect_plain(path)  # a foreign, damaged or newer plain file is refused for that reason first
-        raise StoreError(
-            f"{path} is not encrypted; run `oasys-diversity db encrypt --db {path}` once to encrypt it"
-        )
+        raise StoreError(f"{path} is not encrypted; run `oasys-diversity db encrypt --db {path}` once to encrypt it")
     # An encrypted file is whole pages (at least 512 bytes each): anything else is not a database.
     if size % 512:
         raise StoreError(f"{path} is not an SQLite database; refusing to open it")
