@@ -105,6 +105,10 @@ def test_backup_refuses_the_live_database_its_companions_and_an_existing_file(db
     link = tmp_path / "link-to-db"
     link.symlink_to(db_path)
     refused(capfd, "--db", str(db_path), "backup", "--out", str(link), words="onto the case database")
+    key_file = Path(os.environ["OASYS_DIVERSITY_KEY_FILE"])
+    key = key_file.read_bytes()
+    refused(capfd, "--db", str(db_path), "backup", "--out", str(key_file), "--force", words="onto the key file")
+    assert key_file.read_bytes() == key
     existing = tmp_path / "existing.db"
     existing.write_text("keep me")
     refused(capfd, "--db", str(db_path), "backup", "--out", str(existing), words="--force")

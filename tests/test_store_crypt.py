@@ -136,6 +136,32 @@ def test_a_wrong_key_is_one_line_and_changes_nothing(db_path, tmp_path, monkeypa
     assert files_in(db_path.parent) == before
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes (POSIX)")
+def test_a_key_file_that_is_a_named_pipe_is_refused_not_waited_on(db_path, tmp_path, monkeypatch):
+    a_filled_database(db_path)
+    pipe = tmp_path / "pipe.key"
+    os.mkfifo(pipe)
+    monkeypatch.setenv(KEY_FILE_ENV, str(pipe))
+    with pytest.raises(StoreError, match="not a regular file"):
+        open_db(db_path)
+
+
+def test_sqlite_utils_uses_the_sqlcipher_connection_as_given(db_path):
+    """sqlite-utils wraps the connection it is handed (no new one) and only sets recursive_triggers.
+    Its probes that catch sqlite3.OperationalError alone (upsert's ON CONFLICT and STRICT checks)
+    succeed on SQLCipher's SQLite, so they never meet an exception they would miss."""
+    db = open_db(db_path)
+    try:
+        assert type(db.conn).__module__ == "sqlcipher3.dbapi2"
+        assert db.conn.execute("PRAGMA cipher_version").fetchone()[0]
+        assert db.execute("PRAGMA recursive_triggers").fetchone()[0] == 1
+        assert db.supports_on_conflict and db.supports_strict
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    finally:
+        db.close()
+
+
 def test_a_missing_key_file_for_an_existing_database_is_one_line(db_path, tmp_path, monkeypatch):
     a_filled_database(db_path)
     monkeypatch.setenv(KEY_FILE_ENV, str(tmp_path / "nowhere.key"))
@@ -192,6 +218,8 @@ def test_the_keyring_keeps_a_new_key_and_opens_with_it(db_path, monkeypatch):
             self.entries.pop((service, username), None)
 
     monkeypatch.delenv(KEY_FILE_ENV)
+    # A desktop session: on Linux the keyring is looked for only where a session bus exists.
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/test/bus")
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     try:

@@ -13,7 +13,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from oasys_diversity.store_key import DatabaseKey, KeyChange, database_keys, new_key_like, new_salt
+from oasys_diversity.store_key import (
+    NEXT,
+    PREVIOUS,
+    DatabaseKey,
+    KeyChange,
+    database_keys,
+    key_file_path,
+    new_key_like,
+    new_salt,
+)
 from oasys_diversity.store_open import (
     COMPANION_SUFFIXES,
     DB_ERRORS,
@@ -126,6 +135,11 @@ def _refuse_target(database: Path, target: Path, *, force: bool, what: str) -> N
         companion = database.with_name(database.name + suffix)
         if target.resolve() == companion.resolve() or _same_file(target, companion):
             raise StoreError(f"refusing to write {what} onto the case database {companion}")
+    key_file = key_file_path()
+    if key_file is not None:
+        for kept in (key_file, *(key_file.with_name(f"{key_file.name}.{s}") for s in (NEXT, PREVIOUS))):
+            if target.resolve() == kept.resolve() or _same_file(target, kept):
+                raise StoreError(f"refusing to write {what} onto the key file {kept}")
     if target.is_dir():
         raise StoreError(f"{target} is a folder; name a file for {what}")
     if target.exists() or target.is_symlink():

@@ -23,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,6 +138,8 @@ def _sibling(path: Path, suffix: str) -> Path:
 
 def read_key_file(path: Path) -> bytes:
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a named pipe would block the read for ever
+            raise StoreError(f"the key file {path} is not a regular file")
         text = path.read_text(encoding="ascii").strip()
         key = bytes.fromhex(text)
     except FileNotFoundError:
@@ -183,8 +187,24 @@ def write_key_file(path: Path, key: bytes, *, only_if_missing: bool = False) -> 
 # ---------------------------------------------------------------------------------------------
 
 
+def _keyring_possible() -> bool:
+    """False where no keyring can exist, so start-up does not spend a second loading every backend to find out.
+
+    On Linux and the BSDs the keyrings (Secret Service, KWallet) are reached over the desktop's session
+    bus: with no session bus (a server, CI, a console login) there is none. `PYTHON_KEYRING_BACKEND`
+    chooses a backend explicitly and is always honoured.
+    """
+    if os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return True
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DBUS_SESSION_BUS_ADDRESS"))
+
+
 def _keyring():
     """The keyring module when a real backend is available, else None."""
+    if not _keyring_possible():
+        return None
     try:
         import keyring
         from keyring.backends import fail
