@@ -241,6 +241,8 @@ def _refusal(error: Exception, path: Path) -> StoreError:
     name = _error_name(error)
     if disk_is_full(error, path):
         return full_disk_error(path)
+    if isinstance(error, OSError):
+        return StoreError(f"cannot read {path}: {error.strerror}")
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return StoreError(f"{path} is busy: another program is holding it; try again")
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or (
@@ -254,15 +256,13 @@ def inspect_plain(path: Path) -> None:
     """Every check a plain (unencrypted) SQLite file gets before `db encrypt` converts it. Reads only."""
     try:
         with _read_only_uri(path) as uri:
-            conn = sqlcipher.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+            conn = connect(uri, uri=True)
             try:
                 _check_contents(conn, path)
             finally:
                 conn.close()
-    except DB_ERRORS as error:
+    except (*DB_ERRORS, OSError) as error:
         raise _refusal(error, path) from None
-    except OSError as error:
-        raise StoreError(f"cannot read {path}: {error.strerror}") from None
 
 
 def open_encrypted(path: Path, keys: list[DatabaseKey], *, full: bool = False) -> tuple[DatabaseKey, bytes]:
@@ -287,10 +287,8 @@ def open_encrypted(path: Path, keys: list[DatabaseKey], *, full: bool = False) -
                     return key, salt
                 finally:
                     conn.close()
-    except DB_ERRORS as error:
+    except (*DB_ERRORS, OSError) as error:
         raise _refusal(error, path) from None
-    except OSError as error:
-        raise StoreError(f"cannot read {path}: {error.strerror}") from None
     raise WrongKey(
         f"{path} does not open with {keys[0].source}: the key is wrong, or the file is damaged or not an oasys-diversity database"
     )
