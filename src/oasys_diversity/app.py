@@ -5,7 +5,7 @@ The app object is what every screen reaches for: `app.db`, `app.bank`, `app.ques
 `open_question`, `show_review`, `show_plan`, `show_export`). Screens never open files themselves.
 
 Only this module and `screens/` import Textual. Start-up comes in two steps, so the officer can see
-and use the list of cases sooner: the database is opened with plain sqlite3 and the Cases screen lists
+and use the list of cases sooner: the database is opened with a bare (SQLCipher) connection and the Cases screen lists
 the cases; once that is on screen, a background thread loads the question bank (pydantic) and imports
 the store and sqlite-utils, while the screen already answers keys. When the bank is in, the progress
 column is counted. Anything that needs the bank first waits for it (`finish_loading`). The planner,
