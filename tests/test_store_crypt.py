@@ -281,6 +281,24 @@ def test_db_encrypt_refuses_while_the_database_is_open_elsewhere(db_path, tmp_pa
     assert not db_path.with_name("cases.db.plain-backup").exists()
 
 
+@pytest.mark.parametrize("failing", ["the copy's check", "the final open"])
+def test_db_encrypt_puts_the_plain_original_back_when_the_encrypted_copy_fails(db_path, tmp_path, monkeypatch, failing):
+    from oasys_diversity import store_admin
+
+    a_filled_database(tmp_path / "source.db")
+    a_plain_copy(tmp_path / "source.db", db_path)
+    original = db_path.read_bytes()
+
+    def broken(*_args, **_kwargs):
+        raise StoreError("the check failed")
+
+    monkeypatch.setattr(store_admin, "_verify" if failing == "the copy's check" else "open_connection", broken)
+    with pytest.raises(StoreError):
+        store_admin.encrypt_database(db_path)
+    assert db_path.read_bytes() == original
+    assert sorted(p.name for p in db_path.parent.iterdir()) == ["cases.db"]
+
+
 def test_db_encrypt_refuses_a_plain_database_that_is_not_ours(tmp_path, capfd):
     path = tmp_path / "other.db"
     conn = raw(path, plain=True)
