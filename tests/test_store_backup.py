@@ -186,3 +186,61 @@ def test_a_refused_file_with_a_log_but_no_shm_gets_nothing_new_beside_it(tmp_pat
     with pytest.raises(StoreError, match="not an oasys-diversity"):
         open_db(target / "other.db")
     assert files_in(target) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# A backup while another process is saving
+# ---------------------------------------------------------------------------------------------
+
+SAVER = r"""
+import sys
+from oasys_diversity.model import Answer
+from oasys_diversity.store import open_db, save_answer
+
+db = open_db(sys.argv[1])
+number = 0
+while True:
+    save_answer(db, 1, Answer(question_id=f"busy.q{number % 30}", status="answered", value=f"save {number}"), officer="O")
+    print(number, flush=True)
+    number += 1
+"""
+
+
+@pytest.mark.slow
+def test_a_backup_taken_while_another_process_saves_is_consistent(db_path, tmp_path):
+    import subprocess
+    import sys
+
+    from oasys_diversity.store import audit_trail
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", SAVER, str(db_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        for round_number in range(3):
+            # Wait for some saves to be acknowledged, then back up while the saver goes on.
+            for _ in range(40):
+                acknowledged = int(child.stdout.readline())
+            backup = tmp_path / f"backup-{round_number}.db"
+            assert main(["--db", str(db_path), "backup", "--out", str(backup)]) == 0
+            assert main(["backup", "--check", str(backup)]) == 0
+            copy = open_db(backup)
+            try:
+                answers = load_assessment(copy, 1).answers
+                # Every save acknowledged before the backup began is in it …
+                saved = {int(a.value.split()[1]) for a in answers.values() if a.value.startswith("save ")}
+                assert max(saved) >= acknowledged
+                # … and each answer matches the last audit row for it: no save is half in the copy.
+                last_audit: dict[str, object] = {}
+                for entry in audit_trail(copy, 1):
+                    if entry["field"] == "answer":
+                        last_audit[entry["question_id"]] = entry["new_value"]["value"]
+                for question_id, answer in answers.items():
+                    assert last_audit[question_id] == answer.value, question_id
+            finally:
+                copy.close()
+    finally:
+        child.kill()
+        child.wait(timeout=60)
+        child.stdout.close()
+        child.stderr.close()

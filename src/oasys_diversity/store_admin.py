@@ -59,8 +59,9 @@ def _temporary_beside(target: Path, what: str) -> Path:
 
 
 def _counts(conn) -> dict[str, int]:
-    tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-    return {table: conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables}
+    """Rows per table of the connection's main database."""
+    tables = [row[0] for row in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table' ORDER BY name")]
+    return {table: conn.execute(f'SELECT count(*) FROM main."{table}"').fetchone()[0] for table in tables}
 
 
 def _sync(path: Path) -> None:
@@ -77,15 +78,28 @@ def _sync(path: Path) -> None:
         os.close(folder)
 
 
-def _export(conn, target: Path, key: DatabaseKey) -> None:
-    """Copy the connection's database, consistently, into a new file at `target` encrypted with `key`."""
+def _export(conn, target: Path, key: DatabaseKey) -> dict[str, int]:
+    """Copy the connection's database into a new file at `target` encrypted with `key`; its rows per table.
+
+    The counts and the copy come from one read transaction: a save made meanwhile by another process
+    is either wholly in both or in neither.
+    """
     conn.execute("ATTACH DATABASE ? AS export KEY ?", [str(target), key.pragma(new_salt())])
     try:
-        conn.execute("SELECT sqlcipher_export('export')").fetchall()
+        conn.execute("BEGIN")
+        try:
+            counts = _counts(conn)
+            conn.execute("SELECT sqlcipher_export('export')").fetchall()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
     finally:
         conn.execute("DETACH DATABASE export")
     target.chmod(OWNER_ONLY)
     _sync(target)
+    return counts
 
 
 def _verify(path: Path, keys: list[DatabaseKey], expected: dict[str, int] | None = None) -> Verified:
@@ -187,9 +201,7 @@ def encrypt_database(path: Path) -> Verified:
         conn = connect(str(path))
         try:
             _alone(conn, path)
-            expected = _counts(conn)
-            _export(conn, temporary, key)
-            _verify(temporary, [key], expected)
+            _verify(temporary, [key], _export(conn, temporary, key))
             try:
                 os.link(path, backup)
             except OSError as error:
@@ -240,11 +252,9 @@ def rekey_database(path: Path, new_passphrase: str | None = None) -> Verified:
         try:
             apply_key(conn, old, salt)
             _alone(conn, path)
-            expected = _counts(conn)
             change.stage()
             try:
-                _export(conn, temporary, change.new)
-                _verify(temporary, [change.new], expected)
+                _verify(temporary, [change.new], _export(conn, temporary, change.new))
                 os.replace(temporary, path)
             except BaseException:
                 change.abandon()
@@ -272,8 +282,7 @@ def backup_database(path: Path, out: Path, *, force: bool = False) -> Verified:
     temporary = _temporary_beside(out, "backup")
     try:
         with _owner_only_umask():
-            expected = _counts(conn)
-            _export(conn, temporary, key)
+            expected = _export(conn, temporary, key)
         _verify(temporary, [key], expected)
         os.replace(temporary, out)
         _sync(out)
@@ -330,9 +339,7 @@ def restore_database(backup: Path, path: Path) -> tuple[Verified, Path | None]:
         source = connect(f"{backup.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
         try:
             apply_key(source, checked.key, read_header(backup))
-            expected = _counts(source)
-            _export(source, temporary, key)
-            _verify(temporary, [key], expected)
+            _verify(temporary, [key], _export(source, temporary, key))
             if live is not None:
                 kept = path.with_name(f"{path.name}.before-restore-{time.strftime('%Y%m%dT%H%M%S')}")
                 os.link(path, kept)
