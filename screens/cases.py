@@ -10,7 +10,6 @@ each person, and that needs the bank.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -201,7 +200,7 @@ class CasesScreen(Screen[None]):
         self.call_after_refresh(self.refresh_cases)
 
     def refresh_cases(self) -> None:
-        from oasys_diversity.store_open import StoreError
+        from oasys_diversity.store_open import DB_ERRORS, StoreError
 
         app: Any = self.app
         if app.connection is None:
@@ -218,7 +217,7 @@ class CasesScreen(Screen[None]):
 
                 self._summaries = case_rows(app.connection)
                 self._counted = False
-        except (StoreError, sqlite3.Error) as error:
+        except (StoreError, *DB_ERRORS) as error:
             self._summaries = []
             self._unreadable = True
             self.notify(f"The case list could not be read: {error}", severity="error", timeout=10)

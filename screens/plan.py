@@ -8,7 +8,6 @@ fails the change stays on screen, marked NOT SAVED, and ctrl+s tries again: noth
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
@@ -203,11 +202,12 @@ def recompute_plan(
     Raises PlanLoadProblem (with the stored plan, when there is one) if anything cannot be read.
     """
     from oasys_diversity.store import StoreError, load_assessment, load_plan
+    from oasys_diversity.store_open import DB_ERRORS
 
     try:
         assessment = load_assessment(db, case_id)
         stored = load_plan(db, case_id)
-    except (StoreError, sqlite3.Error, LookupError) as problem:
+    except (StoreError, *DB_ERRORS, LookupError) as problem:
         raise PlanLoadProblem(f"the case could not be read ({type(problem).__name__})", None, None) from None
     try:
         from oasys_diversity.directory import load_directory
@@ -631,6 +631,7 @@ class PlanScreen(Screen):
     def save(self) -> None:
         """Write the plan now; on failure keep it on screen and say so."""
         from oasys_diversity.store import StoreError, save_plan
+        from oasys_diversity.store_open import DB_ERRORS
 
         if self.plan is None:
             return
@@ -638,7 +639,7 @@ class PlanScreen(Screen):
             # Whoever is at the keyboard; if the app does not know yet, the case's own officer.
             officer = self.oasys.officer or (self.case.officer if self.case else "")
             save_plan(self.oasys.db, self.case_id, self.plan, officer=officer)
-        except (StoreError, sqlite3.Error, OSError) as problem:
+        except (StoreError, *DB_ERRORS, OSError) as problem:
             self.unsaved = True
             self.notify(
                 f"The plan could not be saved ({type(problem).__name__}). Your change is kept on screen: "

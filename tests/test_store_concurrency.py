@@ -108,6 +108,8 @@ def test_two_processes_writing_to_one_database(tmp_path):
         for name in ("shared", "alpha", "beta")
     }
     db.close()
+    # Both writers work on an encrypted database (the tests' key file, inherited by the child processes).
+    assert not db_path.read_bytes().startswith(b"SQLite format 3")
 
     outputs = run_writers(
         db_path,

@@ -5,7 +5,7 @@ The app object is what every screen reaches for: `app.db`, `app.bank`, `app.ques
 `open_question`, `show_review`, `show_plan`, `show_export`). Screens never open files themselves.
 
 Only this module and `screens/` import Textual. Start-up comes in two steps, so the officer can see
-and use the list of cases sooner: the database is opened with plain sqlite3 and the Cases screen lists
+and use the list of cases sooner: the database is opened with a bare (SQLCipher) connection and the Cases screen lists
 the cases; once that is on screen, a background thread loads the question bank (pydantic) and imports
 the store and sqlite-utils, while the screen already answers keys. When the bank is in, the progress
 column is counted. Anything that needs the bank first waits for it (`finish_loading`). The planner,
@@ -190,11 +190,19 @@ class OasysApp(App[int]):
         """Open the database (once). False, with an error screen the officer can act on, if it cannot be."""
         if self.connection is not None:
             return True
-        from oasys_diversity.store_open import StoreError, open_connection
+        from oasys_diversity.store_key import KeyNeeded, forget_passphrase, has_passphrase
+        from oasys_diversity.store_open import StoreError, WrongKey, open_connection
 
         try:
             self.connection = open_connection(self.db_path)
+        except KeyNeeded as needed:
+            self._ask_passphrase(needed.new)
+            return False
         except (StoreError, OSError) as error:
+            if isinstance(error, WrongKey) and has_passphrase():
+                forget_passphrase()
+                self._ask_passphrase(False, "That passphrase does not open this case database. Try again.")
+                return False
             self._show_startup_error(
                 "The case database could not be opened",
                 f"Database: {self.db_path}\nNothing has been changed. Check the file can be written "
@@ -203,6 +211,21 @@ class OasysApp(App[int]):
             )
             return False
         return True
+
+    def _ask_passphrase(self, new: bool, problem: str = "") -> None:
+        """No key file or keyring: the officer types the passphrase (twice for a new database), then we open again."""
+        from oasys_diversity.screens.passphrase import PassphraseScreen
+        from oasys_diversity.store_key import set_passphrase
+
+        def entered(passphrase: str | None) -> None:
+            if passphrase is None:
+                self.exit(1, return_code=1)  # the officer chose not to unlock: nothing was opened
+                return
+            set_passphrase(passphrase)
+            self.load_data()
+
+        if not isinstance(self.screen, PassphraseScreen):
+            self.push_screen(PassphraseScreen(self.db_path, new=new, problem=problem), entered)
 
     def load_data(self) -> None:
         """Open the database and load the bank, then list the cases: the error screen's "try again"."""

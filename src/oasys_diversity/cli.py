@@ -164,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--banner", help="a banner stamped on every page (e.g. PRACTICE)")
     export.add_argument("--force", action="store_true", help="replace the --out file if it exists (never a read-only one)")
     _officer_option(export)
+
+    from oasys_diversity.cli_store import add_commands
+
+    add_commands(sub, common)
     return parser
 
 
@@ -190,11 +194,12 @@ def _bank(args: argparse.Namespace, folder: Path | None = None):
 
 
 def _db(args: argparse.Namespace):
+    from oasys_diversity.cli_store import KeyCommandError, with_key
     from oasys_diversity.store import StoreError, default_db_path, open_db
 
     try:
-        return open_db(args.db or default_db_path())
-    except StoreError as error:
+        return with_key(lambda: open_db(args.db or default_db_path()))
+    except (StoreError, KeyCommandError) as error:
         raise CommandError(str(error)) from None
 
 
@@ -379,8 +384,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    from oasys_diversity.cli_store import KeyCommandError, cmd_backup, cmd_db
+
     args = build_parser().parse_args(argv)
     handlers = {
+        "db": cmd_db,
+        "backup": cmd_backup,
         "questions": cmd_questions,
         "import": cmd_import,
         "cases": cmd_cases,
@@ -397,13 +406,13 @@ def _main(argv: list[str] | None) -> int:
         if args.command == "demo":
             return cmd_app(args, demo=True)
         return handlers[args.command](args)
-    except CommandError as error:
+    except (CommandError, KeyCommandError) as error:
         from oasys_diversity.safe_text import capped
 
         # One line per problem, capped: a file of a million bad keys does not print a million lines.
         for line in capped(f"oasys-diversity: {error}".splitlines()):
             print(line, file=sys.stderr)
-        return error.code
+        return getattr(error, "code", 1)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -32,7 +32,7 @@ from oasys_diversity.model import (
     too_long,
 )
 from oasys_diversity.store_case_list import case_rows
-from oasys_diversity.store_open import StoreError, default_db_path, open_db, writing
+from oasys_diversity.store_open import DB_ERRORS, StoreError, default_db_path, describe, open_db, writing
 
 if TYPE_CHECKING:
     # Only for type hints: the store's functions use the Database they are given, never the module.
@@ -124,9 +124,9 @@ def _check_question_id(question_id: str) -> None:
         raise StoreError(f"{question_id!r} is not a question id (expected domain.name in snake_case)")
 
 
-def _failed(what: str, error: sqlite3.Error) -> StoreError:
-    # SQLite's messages name tables, columns and constraints, never bound values.
-    return StoreError(f"{what}: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
+def _failed(what: str, error: Exception) -> StoreError:
+    # SQLite's messages name tables, columns and constraints, never bound values; a full disk says so.
+    return describe(what, error)
 
 
 def _unreadable(case_id: int, field: str) -> StoreError:
@@ -201,7 +201,7 @@ def create_case(db: sqlite_utils.Database, case: Case) -> int:
     try:
         with writing(db):
             return _insert_case(db, case, case.officer, _now())
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed("could not create the case", error) from None
 
 
@@ -247,7 +247,7 @@ def update_case(db: sqlite_utils.Database, case: Case, *, officer: str | None = 
                 "UPDATE cases SET reference = ?, name = ?, officer = ?, assessed_on = ?, updated_at = ? WHERE id = ?",
                 [new["reference"], new["name"], new["officer"], new["assessed_on"], now, case.id],
             )
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not update case {case.id}", error) from None
 
 
@@ -259,7 +259,7 @@ def set_position(db: sqlite_utils.Database, case_id: int, question_id: str | Non
         with writing(db):
             _require_case(db, case_id)
             db.execute("UPDATE cases SET position = ? WHERE id = ?", [question_id, case_id])
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not save the position for case {case_id}", error) from None
 
 
@@ -342,7 +342,7 @@ def save_answer(db: sqlite_utils.Database, case_id: int, answer: Answer, *, offi
             _upsert_answer(db, case_id, question_id, answer.status, value_json, note, now, who)
             _audit(db, case_id, question_id, "answer", old, _state(answer.status, value_json, note), now, who)
             _touch(db, case_id, now)
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not save the answer to {question_id} for case {case_id}", error) from None
     return _row_to_answer(question_id, answer.status, value_json, note, now, who)
 
@@ -422,7 +422,7 @@ def import_assessment(
                 _upsert_answer(db, case_id, question_id, status, value_json, note, at or now, answer_officer or who)
                 _audit(db, case_id, question_id, "answer", None, _state(status, value_json, note), now, who)
             insert_access(db, case_id, "imported", who, {"answers": len(rows)}, source, now)
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed("could not import the assessment", error) from None
     return case_id
 
@@ -455,7 +455,7 @@ def save_plan(db: sqlite_utils.Database, case_id: int, plan: Plan, *, officer: s
             )
             _audit(db, case_id, None, "plan", old, json.loads(plan_json), now, who)
             _touch(db, case_id, now)
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not save the plan for case {case_id}", error) from None
 
 
@@ -528,7 +528,7 @@ def erase_case(
                 insert_access(db, case_id, "erased", officer_or_os_user(officer), {"reason": reason} if reason else None)
             elif db.execute("SELECT 1 FROM erasures WHERE case_id = ?", [case_id]).fetchone() is None:
                 raise StoreError(f"there is no case {case_id}")
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not erase case {case_id}", error) from None
     _scrub(db, case_id)
 
@@ -539,7 +539,7 @@ def _scrub(db: sqlite_utils.Database, case_id: int) -> None:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.vacuum()
         busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"case {case_id} was erased, but the clean-up did not finish; erase it again", error) from None
     if busy:
         raise StoreError(
