@@ -12,11 +12,10 @@ blanks it, because a file name can carry a reference, and keeps the rest.
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from oasys_diversity.store_open import StoreError, as_database, writing
+from oasys_diversity.store_open import DB_ERRORS, StoreError, as_database, writing
 
 ACTIONS = ("opened", "exported", "imported", "erased", "subject_access")
 UNKNOWN_OFFICER = "unknown user"
@@ -85,7 +84,7 @@ def record_access(
             if database.execute("SELECT 1 FROM cases WHERE id = ?", [case_id]).fetchone() is None:
                 raise StoreError(f"there is no case {case_id}")
             insert_access(database, case_id, action, officer_or_os_user(officer), detail, location)
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise StoreError(f"could not record that case {case_id} was {action.replace('_', ' ')}: {reason}") from None
 

@@ -6,14 +6,13 @@ transaction, every change in the audit trail, errors that name ids and fields bu
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from oasys_diversity.sessions import ConversationSession
 from oasys_diversity.steps import DEEPER_CHOICES, DeeperChoice
 from oasys_diversity.store import _audit, _failed, _now, _officer, _require_case
-from oasys_diversity.store_open import StoreError, writing
+from oasys_diversity.store_open import DB_ERRORS, StoreError, writing
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -44,7 +43,7 @@ def start_session(db: sqlite_utils.Database, session: ConversationSession, *, of
                 [session.case_id, now, who, *fields.values()],
             )
             _audit(db, session.case_id, None, "session", None, fields, now, who)
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not start a session for case {session.case_id}", error) from None
     return session.model_copy(update={"id": int(cursor.lastrowid), "started_at": datetime.fromisoformat(now)})
 
@@ -66,7 +65,7 @@ def update_session(db: sqlite_utils.Database, session: ConversationSession, *, o
             if cursor.rowcount != 1:
                 raise StoreError(f"case {session.case_id} has no session {session.id}")
             _audit(db, session.case_id, None, "session", _fields(old) if old else None, fields, _now(), who)
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not update session {session.id}", error) from None
 
 
@@ -76,7 +75,7 @@ def latest_session(db: sqlite_utils.Database, case_id: int) -> ConversationSessi
         row = db.execute(
             f"SELECT {_COLUMNS} FROM sessions WHERE case_id = ? ORDER BY id DESC LIMIT 1", [case_id]
         ).fetchone()
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not read the sessions of case {case_id}", error) from None
     if row is None:
         return None
@@ -99,7 +98,7 @@ def set_deeper_choice(
                 "session_id = excluded.session_id, chosen_at = excluded.chosen_at",
                 [case_id, domain_id, choice, session_id, _now()],
             )
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not save the choice for domain {domain_id} of case {case_id}", error) from None
 
 
@@ -110,7 +109,7 @@ def deeper_choices(db: sqlite_utils.Database, case_id: int, session_id: int | No
         rows = db.execute(
             "SELECT domain_id, choice, session_id FROM deeper_choices WHERE case_id = ?", [case_id]
         ).fetchall()
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not read the choices of case {case_id}", error) from None
     return {
         domain: choice
