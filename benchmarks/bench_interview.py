@@ -80,9 +80,15 @@ async def interview_round(db_path: Path, presses: int) -> tuple[list[float], lis
     app = create_app(db_path)
 
     async def ready(app, pilot) -> None:
+        from oasys_diversity.sessions import ConversationSession
+        from oasys_diversity.store_sessions import start_session
+
         db = open_db(db_path)
         try:
             case_id = next(s.id for s in list_cases(db, app.bank) if s.reference == "DEMO-0001")
+            # The language step done earlier today, so opening the case goes straight to the conversation.
+            sitting = ConversationSession(case_id=case_id, language="English", interpreter="not_needed")
+            start_session(db, sitting, officer="Benchmark")
         finally:
             db.close()
         app.open_case(case_id)

@@ -4,7 +4,8 @@ Builds databases holding 10, 1,000 and 10,000 assessments (40 answers each, with
 rows) by bulk insert, then times single saves to random cases — each a real change, so each writes
 its answer, an audit row and the case's updated time and is synced to disk before it returns.
 Prints the median per size and the ratio of the larger sizes to the smallest. Also times
-`list_cases` on the largest database.
+`list_cases` on the largest database, and saves to an encrypted database against the same store
+code with the key left out (plain SQLite), printing the encrypted/plain ratio.
 
     .venv/bin/python benchmarks/bench_save.py [--saves 300] [--dir FOLDER]
 
@@ -14,6 +15,8 @@ Use --dir to measure on the disk the app will really use: the sync on every comm
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import random
 import statistics
 import tempfile
@@ -21,8 +24,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from oasys_diversity import store_open
 from oasys_diversity.model import Answer, Condition, Domain, Guidance, Question, QuestionBank
 from oasys_diversity.store import list_cases, open_db, save_answer
+from oasys_diversity.store_key import KEY_FILE_ENV
 
 SIZES = (10, 1_000, 10_000)
 ANSWERS_PER_CASE = 40
@@ -85,10 +90,10 @@ def build(path: Path, cases: int) -> None:
     db.close()
 
 
-def time_saves(path: Path, cases: int, saves: int) -> list[float]:
-    """Seconds per save, each a changed answer on a random case."""
+def time_saves(path: Path, cases: int, saves: int, round_number: int = 0) -> list[float]:
+    """Seconds per save, each a changed answer on a random case (`round_number` keeps later rounds' values new)."""
     db = open_db(path)
-    chooser = random.Random(7)
+    chooser = random.Random(7 + round_number)
     timings: list[float] = []
     try:
         for number in range(saves + 20):
@@ -96,7 +101,7 @@ def time_saves(path: Path, cases: int, saves: int) -> list[float]:
             answer = Answer(
                 question_id=f"bench.q{chooser.randrange(ANSWERS_PER_CASE)}",
                 status="answered",
-                value=f"changed on save {number}: what the person said today",
+                value=f"changed on save {number} in round {round_number}: what the person said today",
             )
             started = time.perf_counter()
             save_answer(db, case_id, answer, officer="Bench Officer")
@@ -106,6 +111,43 @@ def time_saves(path: Path, cases: int, saves: int) -> list[float]:
     finally:
         db.close()
     return timings
+
+
+@contextlib.contextmanager
+def plain_sqlite():
+    """The store's own code with the key left out: the same pragmas, WAL and sync, on plain SQLite."""
+    apply_key, inspect_existing = store_open.apply_key, store_open._inspect_existing
+    store_open.apply_key = lambda *_args: None
+    store_open._inspect_existing = lambda path: store_open.inspect_plain(path)
+    try:
+        yield
+    finally:
+        store_open.apply_key, store_open._inspect_existing = apply_key, inspect_existing
+
+
+def encrypted_against_plain(folder: Path, saves: int, size: int = 1_000, rounds: int = 3) -> None:
+    """Saves to an encrypted and a plain database in alternating rounds, so a busy machine slows both alike."""
+    labels = ("encrypted", "plain")
+    timings: dict[str, list[float]] = {label: [] for label in labels}
+    listing: dict[str, list[float]] = {label: [] for label in labels}
+    for label in labels:
+        with plain_sqlite() if label == "plain" else contextlib.nullcontext():
+            build(folder / f"compare-{label}.db", size)
+    for round_number in range(rounds):
+        for label in labels:
+            with plain_sqlite() if label == "plain" else contextlib.nullcontext():
+                path = folder / f"compare-{label}.db"
+                timings[label] += time_saves(path, size, saves // rounds, round_number)
+                listing[label].append(time_list_cases(path, bench_bank()))
+    medians = {label: statistics.median(timings[label]) for label in labels}
+    lists = {label: statistics.median(listing[label]) for label in labels}
+    for label in labels:
+        print(
+            f"{size:>6} assessments, {label:<9}: median save {medians[label] * 1000:7.3f} ms, "
+            f"list_cases {lists[label] * 1000:7.1f} ms"
+        )
+    print(f"ratio encrypted / plain save: {medians['encrypted'] / medians['plain']:.2f}")
+    print(f"ratio encrypted / plain list_cases: {lists['encrypted'] / lists['plain']:.2f}")
 
 
 def bench_bank() -> QuestionBank:
@@ -141,9 +183,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--saves", type=int, default=300, help="saves timed per size (default 300)")
     parser.add_argument("--dir", type=Path, help="where to build the databases (default: a temporary folder)")
+    parser.add_argument(
+        "--compare-only", action="store_true", help="only the encrypted/plain comparison (at 1,000 assessments)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
+        # A key of the benchmark's own: it never asks for a passphrase or touches the keyring.
+        os.environ.setdefault(KEY_FILE_ENV, str(Path(folder) / "bench.key"))
+        if args.compare_only:
+            encrypted_against_plain(Path(folder), args.saves)
+            return
         medians: dict[int, float] = {}
         for size in SIZES:
             path = Path(folder) / f"bench-{size}.db"
@@ -164,6 +214,7 @@ def main() -> None:
         largest = Path(folder) / f"bench-{SIZES[-1]}.db"
         for bank, label in ((None, "no bank"), (bench_bank(), "with a 40-question bank")):
             print(f"list_cases with {SIZES[-1]} assessments ({label}): {time_list_cases(largest, bank) * 1000:.1f} ms")
+        encrypted_against_plain(Path(folder), args.saves)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from oasys_diversity.model import Answer, Question
+from oasys_diversity.model import Answer, Question, too_long
+from oasys_diversity.safe_text import for_terminal
 
 # The extra choice on a multiple-choice question: talked about, and none of the options apply.
 NOTHING_TO_ADD = "__nothing_to_add__"
@@ -207,7 +208,7 @@ class ChoiceAnswer(Reporting, OptionList):
             # mark anything on this one. The officer is told, so they can go back and check.
             event.stop()
             event.prevent_default()
-            self.notify(
+            self.screen.notify(
                 "A key pressed just before moving on came too late and was not used. PgUp to go back and check.",
                 severity="warning",
             )
@@ -267,16 +268,35 @@ class ChoiceAnswer(Reporting, OptionList):
 # ---------------------------------------------------------------------------------------------
 
 
+class Rewrapping:
+    """Wraps its words again once a change of size has been laid out. Textual re-wraps a text box as it is
+    resized, by the width it had before the new layout, so opening the guidance or resizing the terminal left
+    lines wrapped for the old width (cut off, or short) until the next keystroke."""
+
+    def on_resize(self) -> None:
+        box: Any = self
+        box.call_after_refresh(self.rewrap)
+
+    def rewrap(self) -> None:
+        """Wrap for the width the box has now, and draw it again (an unchanged height alone would not)."""
+        box: Any = self
+        if box.is_attached:
+            box._rewrap_and_refresh_virtual_size()  # Textual's own re-wrap, as on a resize
+            box.refresh()
+
+
+
 def _answer_text(answer: Answer) -> str:
-    return answer.value if answer.status == "answered" and isinstance(answer.value, str) else ""
+    # Stored words are shown with any control characters visible (see safe_text); an edit saves what is shown.
+    return for_terminal(answer.value) if answer.status == "answered" and isinstance(answer.value, str) else ""
 
 
-class TextAnswer(Reporting, TextArea):
+class TextAnswer(Rewrapping, Reporting, TextArea):
     """The person's own words, kept exactly as typed. Saved a moment after typing stops, and on leaving."""
 
     def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
         text = _answer_text(answer)
-        super().__init__(text, id=id, soft_wrap=True, tab_behavior="focus", placeholder="Their words, as they say them")
+        super().__init__(text, id=id, soft_wrap=True, tab_behavior="focus")
         self.question = question
         self._last = text
 
@@ -290,6 +310,11 @@ class TextAnswer(Reporting, TextArea):
     def _edit(self, generation: int) -> AnswerEdited:
         self._last = self.text
         value = self.text if self.text.strip() else None
+        problem = too_long(value)
+        if problem is not None:
+            return AnswerEdited(
+                self.question.id, None, immediate=False, problem=f"The answer {problem}. Shorten it.", generation=generation
+            )
         return AnswerEdited(self.question.id, value, immediate=False, generation=generation)
 
     @on(TextArea.Changed)
@@ -338,7 +363,7 @@ def parse_date(text: str) -> tuple[str | None, str | None]:
 
 
 def _typed_text(answer: Answer) -> str:
-    return str(answer.value) if answer.status == "answered" and answer.value is not None else ""
+    return for_terminal(answer.value) if answer.status == "answered" and answer.value is not None else ""
 
 
 def _typed_placeholder(question: Question) -> str:
@@ -394,12 +419,12 @@ class TypedAnswer(Reporting, Input):
 # ---------------------------------------------------------------------------------------------
 
 
-class NotesBox(Reporting, TextArea):
+class NotesBox(Rewrapping, Reporting, TextArea):
     """The person's own words about this answer, kept verbatim."""
 
     def __init__(self, question: Question, answer: Answer, *, id: str | None = None) -> None:
-        text = answer.note or ""
-        super().__init__(text, id=id, soft_wrap=True, tab_behavior="focus", placeholder="Their own words, if any")
+        text = for_terminal(answer.note or "")
+        super().__init__(text, id=id, soft_wrap=True, tab_behavior="focus")
         self.question = question
         self._last = text
 
@@ -407,7 +432,7 @@ class NotesBox(Reporting, TextArea):
         """Show this question's notes in place of whatever was showing (with no undo back into them)."""
         self._taken()
         self.question = question
-        self._last = answer.note or ""
+        self._last = for_terminal(answer.note or "")
         self.load_text(self._last)
 
     def _edit(self, generation: int) -> NoteEdited:

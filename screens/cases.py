@@ -10,16 +10,19 @@ each person, and that needs the bank.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from oasys_diversity.safe_text import for_terminal
+from oasys_diversity.screens.literal import cell
 
 # Columns: (key, heading). Progress is three numbers under a heading that says what each one is.
 COLUMNS = (
@@ -30,6 +33,18 @@ COLUMNS = (
     ("progress", "✓ / ✗ / ○"),
     ("plan", "Plan"),
 )
+# The columns that are shortened with … so that every column stays on screen, and the share of the spare
+# width each may take at most when they do not all fit (the name gets the rest).
+SHORTENED = ("reference", "name", "area")
+SHARE = {"reference": 0.25, "area": 0.25}
+# Outside the columns: the body's padding, and the table's scroll bar when there are more rows than fit;
+# around each column: the table's cell padding (1 either side).
+OUTSIDE_COLUMNS = 2
+SCROLL_BAR = 2
+AROUND_A_COLUMN = 2
+# Lines of the Cases screen that are not table rows (header, filter, table heading, legend, count, footer,
+# and the demo note): more cases than the rest means a scroll bar.
+NOT_ROWS = 13
 LEGEND = "✓ answered  ✗ declined  ○ not yet discussed  ·  Plan ✓ = a plan is saved"
 # In the progress column until the question bank has loaded and the counts are known.
 COUNTING = "…"
@@ -58,6 +73,37 @@ def progress_cell(summary: Any, counted: bool = True) -> str:
     if not counted:
         return COUNTING
     return f"{summary.answered} / {summary.declined} / {summary.not_discussed}"
+
+
+def shorten(text: str, width: int) -> str:
+    """`text` in at most `width` cells, ending in … when cut (wide characters counted as two)."""
+    from rich.text import Text
+
+    if cell_len(text) <= width:
+        return text
+    cut = Text(text)
+    cut.truncate(max(1, width), overflow="ellipsis")
+    return cut.plain
+
+
+def column_widths(rows: list[tuple[str, ...]], total: int, *, scroll_bar: bool = True) -> dict[str, int]:
+    """How wide the reference, name and area may be so every column fits in `total` cells.
+
+    The other columns (date, progress, plan) are short and kept whole; what is left is shared out, each
+    column keeping its own width when all fit."""
+    keys = [key for key, _ in COLUMNS]
+    natural = {
+        key: max([cell_len(heading)] + [cell_len(row[n]) for row in rows]) for n, (key, heading) in enumerate(COLUMNS)
+    }
+    fixed = sum(natural[key] + AROUND_A_COLUMN for key in keys if key not in SHORTENED)
+    outside = OUTSIDE_COLUMNS + (SCROLL_BAR if scroll_bar else 0)
+    spare = max(0, total - outside - fixed - AROUND_A_COLUMN * len(SHORTENED))
+    if sum(natural[key] for key in SHORTENED) <= spare:
+        return {key: natural[key] for key in SHORTENED}
+    headings = dict(COLUMNS)
+    widths = {key: min(natural[key], max(cell_len(headings[key]), int(spare * share))) for key, share in SHARE.items()}
+    widths["name"] = max(cell_len(headings["name"]), spare - sum(widths.values()))
+    return widths
 
 
 def matches(summary: Any, text: str) -> bool:
@@ -105,6 +151,8 @@ class CasesScreen(Screen[None]):
         # False while the list comes from the database alone, before the bank has loaded.
         self._counted = False
         self._shown = False
+        # True when the database could not be listed: the screen must not say "no cases yet".
+        self._unreadable = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -152,7 +200,7 @@ class CasesScreen(Screen[None]):
         self.call_after_refresh(self.refresh_cases)
 
     def refresh_cases(self) -> None:
-        from oasys_diversity.store_open import StoreError
+        from oasys_diversity.store_open import DB_ERRORS, StoreError
 
         app: Any = self.app
         if app.connection is None:
@@ -169,36 +217,63 @@ class CasesScreen(Screen[None]):
 
                 self._summaries = case_rows(app.connection)
                 self._counted = False
-        except (StoreError, sqlite3.Error) as error:
+        except (StoreError, *DB_ERRORS) as error:
             self._summaries = []
+            self._unreadable = True
             self.notify(f"The case list could not be read: {error}", severity="error", timeout=10)
+        else:
+            self._unreadable = False
         self._fill_table()
 
     def _fill_table(self) -> None:
         table = self.query_one(DataTable)
         chosen = self._chosen_id()
-        table.clear()
+        # Columns too: a column keeps the width of the widest value it ever held, and after the terminal
+        # narrows it must shrink to the shortened values.
+        table.clear(columns=True)
+        for key, heading in COLUMNS:
+            table.add_column(heading, key=key)
         text = self.query_one(CaseFilter).value
         shown = [s for s in self._summaries if matches(s, text)]
-        for summary in shown:
-            table.add_row(
-                summary.reference,
-                shown_name(summary),
-                summary.area or "—",
+        # Control characters made visible before measuring; each cell is added as Rich Text below, since the
+        # table reads a plain string as Rich markup (`Priya Shah [/]` would stop it).
+        rows = [
+            (
+                for_terminal(summary.reference),
+                for_terminal(shown_name(summary)),
+                for_terminal(summary.area or "—"),
                 when_text(summary.updated_at),
                 progress_cell(summary, self._counted),
                 "✓" if summary.has_plan else "",
-                key=str(summary.id),
             )
+            for summary in shown
+        ]
+        # Long names, references and areas are cut short with …, so one long value never pushes the other
+        # columns off screen.
+        width, height = self.app.size
+        widths = column_widths(rows, width, scroll_bar=len(rows) > height - NOT_ROWS)
+        cut = [widths.get(key) for key, _ in COLUMNS]
+        for summary, row in zip(shown, rows, strict=True):
+            cells = [
+                shorten(value, width) if width is not None else value for value, width in zip(row, cut, strict=True)
+            ]
+            table.add_row(*(cell(value) for value in cells), key=str(summary.id))
         if chosen is not None and str(chosen) in table.rows:
             table.move_cursor(row=table.get_row_index(str(chosen)))
         empty = self.query_one("#cases-empty", Static)
-        if not self._summaries:
+        if not self._summaries and self._unreadable:
+            empty.update("The case list could not be read (the message says why). Nothing has been changed.")
+        elif not self._summaries:
             empty.update("No cases yet. Press ctrl+n to start a new one.")
         elif not shown:
             empty.update("No case matches that filter. Press Esc to clear it.")
         else:
             empty.update(f"{len(shown)} of {len(self._summaries)} cases. Enter opens the highlighted case.")
+
+    def on_resize(self) -> None:
+        # The room for long names changes with the terminal's width.
+        if self.is_mounted and self._shown:
+            self._fill_table()
 
     def _chosen_id(self) -> int | None:
         table = self.query_one(DataTable)

@@ -1,8 +1,9 @@
 """Export: write the assessment summary to a file, in the format and for the reader the officer chooses.
 
 The destination is prefilled with a sensible file in the officer's Documents (or home) folder and checked
-before anything is written: a folder that cannot be written, or a path that is a folder, gets a message
-naming the problem. An existing file is only replaced when the officer presses Export a second time.
+before anything is written: a folder that cannot be written, a path that is a folder, or the case database,
+the referral directory or the question bank gets a message naming the problem. An existing file is never
+replaced silently: a dialog asks whether to replace it, choose another name, or cancel.
 The writing runs in a worker thread, so a slow PDF never freezes the screen.
 """
 
@@ -10,8 +11,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -22,6 +24,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, RadioSet, Static
+
+from oasys_diversity.safe_text import for_terminal
+from oasys_diversity.sessions import export_banner
 
 from .toggles import MarkedCheckbox, MarkedRadioButton
 
@@ -126,6 +131,8 @@ class ExportRequest:
     redact: bool
     out: Path
     easy_read: bool = False
+    # True once the officer chose "Replace" for a file already there.
+    replace: bool = False
 
 
 class ExportScreen(Screen):
@@ -163,7 +170,6 @@ class ExportScreen(Screen):
         self.reference = ""
         self.busy = False
         self._auto_destination = ""
-        self._confirm_replace: Path | None = None
         self.needs_interpreter = False
 
     @property
@@ -209,7 +215,7 @@ class ExportScreen(Screen):
             heading = f"Export the assessment summary for {case.name} ({case.reference})."
         if self.oasys.banner:
             heading += f"\n{self.oasys.banner}: every page of this export will be marked {self.oasys.banner}."
-        self.query_one("#export-heading", Static).update(heading)
+        self.query_one("#export-heading", Static).update(for_terminal(heading))
         self._update_destination()
         self._update_person_options()
 
@@ -262,7 +268,6 @@ class ExportScreen(Screen):
             if typed.suffix in EXTENSIONS.values() and typed.suffix != EXTENSIONS[fmt]:
                 destination.value = str(typed.with_suffix(EXTENSIONS[fmt]))
         self._auto_destination = suggested
-        self._confirm_replace = None
 
     @on(RadioSet.Changed)
     @on(MarkedCheckbox.Changed)
@@ -270,15 +275,11 @@ class ExportScreen(Screen):
         self._update_destination()
         self._update_person_options()
 
-    @on(Input.Changed, "#export-destination")
-    def _destination_typed(self) -> None:
-        self._confirm_replace = None
-
     # -- exporting -------------------------------------------------------------------------------
 
     def show_result(self, text: str, problem: bool = False) -> None:
         result = self.query_one("#export-result", Static)
-        result.update(text)
+        result.update(for_terminal(text))
         result.set_class(problem, "-problem")
 
     @on(Input.Submitted, "#export-destination")
@@ -294,23 +295,61 @@ class ExportScreen(Screen):
             out = resolve_destination(
                 self.query_one("#export-destination", Input).value, default_name=self.default_name(), fmt=fmt
             )
+            self.refuse_protected(out)
         except DestinationError as problem:
             self.show_result(f"Not exported: {problem}", problem=True)
             return
-        if out.exists() and self._confirm_replace != out:
-            self._confirm_replace = out
-            self.show_result(
-                f"A file already exists at {shown_path(out)}. Press Export again to replace it, or change Save to.",
-                problem=True,
-            )
+        easy = for_person and self.query_one("#export-easy", MarkedCheckbox).value
+        request = ExportRequest(fmt, for_person, redact, out, easy_read=easy)
+        if os.path.lexists(out):
+            from oasys_diversity.screens.dialogs import ReplaceFileDialog
+
+            self.show_result(f"A file already exists at {shown_path(out)}.", problem=True)
+            self.app.push_screen(ReplaceFileDialog(shown_path(out)), partial(self._replace_answered, request))
             return
-        self._confirm_replace = None
+        self.start_export(request)
+
+    def refuse_protected(self, out: Path) -> None:
+        """Never the case database (or its journals), the referral directory or the question bank."""
+        from oasys_diversity.export.destination import (
+            DestinationRefused,
+            check_destination,
+            check_protected,
+            protected_paths,
+        )
+
+        bank = self.oasys.bank
+        protected = protected_paths(
+            self.oasys.connection, self.oasys.directory_path, bank.source_dir if bank is not None else None
+        )
+        try:
+            if out.parent.is_dir():
+                # force: an existing file is the dialog's question; every other refusal is decided here.
+                check_destination(out, protected, force=True)
+            else:
+                check_protected(out, protected)  # the folder is made when the export runs
+        except DestinationRefused as problem:
+            raise DestinationError(str(problem)) from None
+
+    def _replace_answered(self, request: ExportRequest, answer: str | None) -> None:
+        if answer == "replace":
+            self.start_export(replace(request, replace=True))
+            return
+        destination = self.query_one("#export-destination", Input)
+        if answer == "rename":
+            self.show_result("Type another name in Save to, then export.")
+            destination.focus()
+            destination.action_end()
+            return
+        self.show_result(f"Not exported: {shown_path(request.out)} was left as it was.")
+
+    def start_export(self, request: ExportRequest) -> None:
+        out = request.out
         self.busy = True
         self.refresh_bindings()
         self.query_one("#export-run", Button).disabled = True
         self.show_result(f"Writing {shown_path(out)} …")
-        easy = for_person and self.query_one("#export-easy", MarkedCheckbox).value
-        self.run_export(ExportRequest(fmt, for_person, redact, out, easy_read=easy))
+        self.run_export(request)
 
     @work(thread=True, exclusive=True, group="export")
     def run_export(self, request: ExportRequest) -> None:
@@ -335,10 +374,13 @@ class ExportScreen(Screen):
                 for_person=request.for_person,
                 redact=request.redact,
                 out=request.out,
-                banner=self.oasys.banner,
+                banner=export_banner(self.oasys.banner, self.oasys.interpreter_missing(self.case_id)),
                 directory_path=self.oasys.directory_path,
                 easy_read=request.easy_read,
                 notices=notices,
+                force=request.replace,
+                officer=self.oasys.officer or None,
+                via="app",
             )
         except Exception as problem:  # the officer gets a message, never a traceback; the case is untouched
             if made_folder:

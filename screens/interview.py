@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -35,15 +34,27 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from oasys_diversity.model import STATUS_LABELS, Answer, AnswerStatus, Domain, Question, QuestionBank
+from oasys_diversity.model import STATUS_LABELS, Answer, AnswerStatus, Domain, Question, QuestionBank, too_long
 from oasys_diversity.screens.answers import (
     AnswerBox,
     AnswerEdited,
     ChoiceAnswer,
     NoteEdited,
     NotesBox,
+    Rewrapping,
     answer_class,
     answer_widget,
+)
+from oasys_diversity.steps import (
+    DeeperChoice,
+    Progress,
+    Step,
+    domain_progress,
+    interview_steps,
+    note_to_offer,
+    position_of,
+    question_index,
+    resume_index,
 )
 
 # How long typing must pause before it is saved (it is also saved on every move and on quitting).
@@ -61,6 +72,34 @@ LETTER_ACTIONS |= {"decline", "not_discussed", "toggle_guidance"}
 IN_BOX_ACTIONS = {"decline_in_box", "not_discussed_in_box", "guidance_in_box"}
 MARK_ACTIONS = {"decline", "not_discussed", "decline_in_box", "not_discussed_in_box"}
 
+# Three lines within the side column (26 characters): the marks, then the whole conversation's progress.
+LEGEND = "✓ answered  ✗ declined\n○ not yet  +n/m deeper"
+
+
+def deeper_offer_text(total: int, left: int, chosen: DeeperChoice | None) -> str:
+    """What the offer to go deeper says: how many deeper questions there are and where they stand."""
+    words = (
+        f"That was the last core question of this section. There {'is' if total == 1 else 'are'} {total} deeper "
+        f"question{'' if total == 1 else 's'} here, {left} not yet discussed. Ask whether the person would like to "
+        "go on now, or leave them for another session; nothing is lost either way."
+    )
+    if chosen == "now":
+        words += "\n\nYou chose to go deeper now: the deeper questions follow."
+    elif chosen == "later":
+        words += "\n\nYou chose another session: they will be offered again then."
+    return words
+
+
+def follow_up_notice(added: int, gone: int) -> str:
+    """The quiet line after an answer changed which follow-ups apply: "2 follow-ups added"."""
+    parts = []
+    if added:
+        parts.append(f"{added} follow-up{'' if added == 1 else 's'} added, straight after this question")
+    if gone:
+        parts.append(f"{gone} no longer appl{'ies' if gone == 1 else 'y'} (anything recorded is kept)")
+    return "; ".join(parts)
+
+
 INTRO_GUIDANCE = (
     "Read the introduction out, or say the same in your own words. Pause for questions. "
     "It is fine to skip a whole section if the person does not want to talk about it today: "
@@ -68,84 +107,8 @@ INTRO_GUIDANCE = (
 )
 
 
-# ---------------------------------------------------------------------------------------------
-# The sequence of steps: pure functions of the bank and the answers.
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Step:
-    """One stop in the conversation. `question_id` is the question (for a check-in, the one it comes before)."""
-
-    kind: Literal["intro", "check_in", "question"]
-    domain_id: str
-    question_id: str | None = None
-
-
-def interview_steps(bank: QuestionBank, answers: dict[str, Answer]) -> list[Step]:
-    """Every step in order for these answers: introductions, check-ins and the visible questions."""
-    steps: list[Step] = []
-    for domain in bank.domains:
-        steps.append(Step("intro", domain.id))
-        for question in domain.questions:
-            if not bank.is_visible(question, answers):
-                continue
-            if domain.check_in is not None and domain.check_in.before == question.id:
-                steps.append(Step("check_in", domain.id, question.id))
-            steps.append(Step("question", domain.id, question.id))
-    return steps
-
-
-def position_of(step: Step, bank: QuestionBank, answers: dict[str, Answer]) -> str | None:
-    """The question id to remember for resuming: an introduction stands for its domain's first question."""
-    if step.question_id is not None:
-        return step.question_id
-    visible = bank.visible_questions(answers, step.domain_id)
-    return visible[0].id if visible else None
-
-
-def resume_index(steps: list[Step], position: str | None, answers: dict[str, Answer], bank: QuestionBank) -> int:
-    """Where to reopen: at the remembered question, or at the introduction or check-in just before it
-    when that question had not been reached yet. A question that no longer applies resumes at the
-    nearest earlier one that does."""
-    if not steps:
-        return 0
-    if position is None or not bank.has(position):
-        return 0
-    order = [q.id for q in bank.questions]
-    index = _question_index(steps, position)
-    if index is None:
-        earlier = order[: order.index(position)]
-        index = next((i for qid in reversed(earlier) if (i := _question_index(steps, qid)) is not None), 0)
-        return index
-    answer = answers.get(position)
-    untouched = answer is None or (answer.status == "not_discussed" and not answer.note)
-    if untouched:
-        while (
-            index > 0
-            and steps[index - 1].kind in ("intro", "check_in")
-            and steps[index - 1].domain_id == (steps[index].domain_id)
-        ):
-            index -= 1
-    return index
-
-
-def _question_index(steps: list[Step], question_id: str) -> int | None:
-    return next((i for i, s in enumerate(steps) if s.kind == "question" and s.question_id == question_id), None)
-
-
-def domain_counts(bank: QuestionBank, domain: Domain, answers: dict[str, Answer]) -> tuple[int, int, int]:
-    """(answered or not applicable, declined, not yet discussed) over the domain's visible questions."""
-    done = declined = waiting = 0
-    for question in bank.visible_questions(answers, domain.id):
-        status = answers[question.id].status if question.id in answers else "not_discussed"
-        if status == "declined":
-            declined += 1
-        elif status == "not_discussed":
-            waiting += 1
-        else:
-            done += 1
-    return done, declined, waiting
+# The order of steps, where to resume and the counts are pure functions in oasys_diversity.steps.
+_question_index = question_index
 
 
 def short_title(domain: Domain) -> str:
@@ -168,16 +131,20 @@ class DomainList(OptionList):
         super().__init__(**kwargs)
         self._rows: dict[str, tuple[object, ...]] = {}
 
-    def show(self, bank: QuestionBank, answers: dict[str, Answer], current: str, *, short: bool) -> None:
+    def show(self, bank: QuestionBank, answers: dict[str, Answer], current: str, *, short: bool) -> list[Progress]:
+        """Redraw the rows that changed; returns every domain's progress (the legend totals them)."""
+        counted: list[Progress] = []
         for domain in bank.domains:
             here = domain.id == current
-            row = (here, short_title(domain) if short else domain.title, *domain_counts(bank, domain, answers))
+            progress = domain_progress(bank, domain, answers)
+            counted.append(progress)
+            row = (here, short_title(domain) if short else domain.title, progress)
             if self._rows.get(domain.id) == row:
                 continue
-            _here, title, done, declined, waiting = row
             text = Content.assemble(
-                (f"{'▶ ' if here else '  '}{title}\n", "bold" if here else ""),
-                f"    ✓{done}  ✗{declined}  ○{waiting}",
+                (f"{'▶ ' if here else '  '}{row[1]}\n", "bold" if here else ""),
+                f"  ✓{progress.done} ✗{progress.declined} ○{progress.waiting}",
+                (f"  +{progress.deeper_discussed}/{progress.deeper_total}" if progress.deeper_total else "", "dim"),
             )
             if domain.id in self._rows:
                 self.replace_option_prompt(domain.id, text)
@@ -186,6 +153,7 @@ class DomainList(OptionList):
             self._rows[domain.id] = row
         if not (self.has_focus and self.highlighted is not None):
             self.highlighted = self.get_option_index(current)
+        return counted
 
 
 class KeysFooter(Footer):
@@ -250,8 +218,13 @@ class InterviewScreen(Screen[None]):
         "listen for, and what to say if they'd rather not.\n\n"
         "**While typing in a box** the letters type, so use **ctrl+d**, **ctrl+u** and **ctrl+g** instead (they "
         "work everywhere), or press **Esc** to leave the box.\n\n"
-        "Follow-up questions appear when an answer makes them relevant and disappear if it changes; whatever was "
-        "recorded for them is kept.\n\n"
+        "Follow-up questions appear straight after the answer that makes them relevant and disappear if it "
+        "changes; whatever was recorded for them is kept. When the notes already hold what a follow-up asks, "
+        "**ctrl+o** uses those words.\n\n"
+        "**The core path** comes first: the questions that fit one supervision. After each section's core "
+        "questions, Enter on **Go deeper now** or **Another session** (PgDn moves on; they are offered again).\n\n"
+        "**alt+↓ / alt+↑** scroll the guidance while it is open. **ctrl+l** changes this session's language and "
+        "interpreter.\n\n"
         "**r** review, **p** plan, **e** export. Esc (when not typing) goes back to the list of cases."
     )
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
@@ -278,6 +251,10 @@ class InterviewScreen(Screen[None]):
         Binding("escape", "done_typing", "Done typing", id="interview.done_typing", key_display="Esc"),
         Binding("escape", "back", "Back to the cases", id="interview.back", key_display="Esc", show=False),
         Binding("ctrl+s", "save_now", "Save now", id="interview.save_now", show=False, priority=True),
+        Binding("ctrl+o", "use_note", "Use the note", id="interview.use_note", priority=True),
+        Binding("alt+down", "guidance_down", "Guidance ↓", id="interview.guidance_down", key_display="alt+↓", priority=True),
+        Binding("alt+up", "guidance_up", "Guidance ↑", id="interview.guidance_up", key_display="alt+↑", priority=True),
+        Binding("ctrl+l", "language", "Language", id="interview.language", show=False, priority=True),
     ]
 
     show_guidance: reactive[bool] = reactive(False)
@@ -307,6 +284,10 @@ class InterviewScreen(Screen[None]):
         self._notes_box: NotesBox | None = None
         # Practice: domains whose check-in has been read out (a scenario may hold a reply back until then).
         self._checked_in: set[str] = set()
+        # The officer's choices to go deeper this session (domain id → "now" or "later").
+        self.deeper: dict[str, DeeperChoice] = {}
+        # Words the notes already hold that a text follow-up could use (ctrl+o), for the question showing.
+        self._note_offer: str | None = None
 
     # ------------------------------------------------------------------------------------------
     # Set-up
@@ -321,20 +302,25 @@ class InterviewScreen(Screen[None]):
         with Horizontal(id="interview-body"):
             with Vertical(id="side"):
                 yield DomainList(id="domains", markup=False)
-                yield Static("✓ answered  ✗ declined\n○ not yet discussed", id="legend", markup=False)
+                yield Static(LEGEND, id="legend", markup=False)
             with Vertical(id="main"):
                 with Horizontal(id="where-bar"):
                     yield Static("", id="where", markup=False)
                     yield Static("", id="saved", markup=False)
+                # One quiet line for what changed ("2 follow-ups added") and other notices: never over the question.
+                yield Static("", id="notice", markup=False)
                 with VerticalScroll(id="step"):
                     # Both kinds of step are kept mounted and updated in place (the other kind hidden), so moving on
                     # changes words rather than building widgets. The answer widget and notes box join them.
                     yield Static("", id="step-heading", classes="step-heading", markup=False)
                     yield StepText("", id="step-text", classes="to-read", markup=False)
                     yield Static("", id="step-hint", classes="hint", markup=False)
+                    yield OptionList(id="deeper-choice", markup=False)
                     yield Prompt("", id="prompt", markup=False)
                     yield Static("", id="practice-reply", markup=False)
+                    yield Static("", id="note-offer", markup=False)
                     yield Static("", id="status", markup=False)
+                    yield Static("", id="answer-label", markup=False)
                     yield Static("", id="problem", markup=False)
                     yield Static("", id="notes-label", markup=False)
             with VerticalScroll(id="guidance"):
@@ -343,14 +329,16 @@ class InterviewScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         from oasys_diversity.store import StoreError, get_position, load_assessment
+        from oasys_diversity.store_sessions import deeper_choices
 
         app: Any = self.app
         try:
             assessment = load_assessment(app.db, self.case_id)
             position = self.start_question or get_position(app.db, self.case_id)
+            self.deeper = deeper_choices(app.db, self.case_id, self._session_id())
         except StoreError as error:
-            self.notify(f"This case could not be read: {error}", severity="error", timeout=15)
             self.dismiss()
+            self.app.notify(f"This case could not be read: {error}", severity="error", timeout=15)
             return
         self.answers = dict(assessment.answers)
         name = self.answer("person.preferred_name").value or assessment.case.name
@@ -358,7 +346,9 @@ class InterviewScreen(Screen[None]):
         if app.banner and app.title == app.banner:
             marks = []  # the header's title already carries it
         self.sub_title = " · ".join([*marks, assessment.case.reference, str(name)])
-        self.steps = interview_steps(self.bank, self.answers)
+        if self.start_question is not None and self.bank.has(self.start_question):
+            self._go_deeper_for(self.start_question)
+        self.steps = interview_steps(self.bank, self.answers, self.deeper)
         if self.start_question is not None:
             index = _question_index(self.steps, self.start_question)
             if index is None:
@@ -369,6 +359,28 @@ class InterviewScreen(Screen[None]):
             self.index = resume_index(self.steps, position, self.answers, self.bank)
         self._set_saved("")
         await self.show_step()
+
+    def _session_id(self) -> int | None:
+        session = getattr(self.app, "sessions", {}).get(self.case_id)
+        return session.id if session is not None else None
+
+    def _go_deeper_for(self, question_id: str) -> None:
+        """Going to a deeper question (from Review or the palette) is going deeper in its domain."""
+        question = self.bank.question(question_id)
+        if question.depth == "deeper" and self.deeper.get(question.domain) != "now":
+            self._choose_deeper(question.domain, "now")
+
+    def _choose_deeper(self, domain_id: str, choice: DeeperChoice) -> None:
+        from oasys_diversity.store import StoreError
+        from oasys_diversity.store_sessions import set_deeper_choice
+
+        self.deeper[domain_id] = choice
+        app: Any = self.app
+        try:
+            set_deeper_choice(app.db, self.case_id, domain_id, choice, session_id=self._session_id())
+        except StoreError as error:
+            # The choice still holds on screen; only the next session will not know it.
+            self.notify(f"The choice to go deeper was not saved: {error}", severity="warning")
 
     # ------------------------------------------------------------------------------------------
     # Reading the state
@@ -431,6 +443,13 @@ class InterviewScreen(Screen[None]):
             heading = f"{domain.title}: introduction"
             words = domain.introduction
             hint = "PgDn begins this section's questions."
+        elif step.kind == "deeper_offer":
+            progress = domain_progress(self.bank, domain, self.current_answers())
+            left = progress.deeper_total - progress.deeper_discussed
+            heading = f"{domain.title}: go deeper?"
+            words = deeper_offer_text(progress.deeper_total, left, self.deeper.get(domain.id))
+            hint = "Enter on a choice. PgDn moves on without choosing: they are offered again next session."
+            self._show_deeper_choice(left)
         else:
             assert domain.check_in is not None
             self._checked_in.add(domain.id)
@@ -441,7 +460,7 @@ class InterviewScreen(Screen[None]):
         self._update("#step-heading", heading)
         self._update("#step-text", words)
         self._update("#step-hint", hint)
-        self._show_kind(reading=True, notes=False)
+        self._show_kind(reading=True, notes=False, offer=step.kind == "deeper_offer")
 
     async def _show_question(self) -> None:
         """The words to say, where the answer stands, the answer widget and (for most kinds) the notes box.
@@ -452,12 +471,17 @@ class InterviewScreen(Screen[None]):
         question = self.question
         assert question is not None
         answer = self.answer(question.id)
-        notes = question.kind != "text" or bool(question.note_prompt)
+        typed = question.kind == "text"
+        # One box for the person's words: on a question answered in their words that box is the answer, and a
+        # separate notes box shows only to keep a note written before (nothing recorded is ever hidden).
+        notes = not typed or bool(answer.note)
         self._clear_problem()
         self._update("#prompt", question.prompt)
         self._show_practice_reply(question.id)
         self._update("#status", self._status_text(answer))
-        self._update("#notes-label", question.note_prompt or "In their own words (optional)")
+        self._update("#answer-label", question.note_prompt or "Their words, as they say them")
+        self._update("#notes-label", "Earlier notes" if typed else question.note_prompt or "In their own words (optional)")
+        self._show_note_offer(question, answer)
         holder = self._part("#step")
         mounting: list[Any] = []
         box = self._answer_box
@@ -467,19 +491,40 @@ class InterviewScreen(Screen[None]):
             if box is not None:
                 await box.remove()
             self._answer_box = box = answer_widget(question, answer)
-            mounting.append(holder.mount(box, after=self._part("#status")))
+            mounting.append(holder.mount(box, after=self._part("#answer-label")))
         if self._notes_box is None:
             self._notes_box = NotesBox(question, answer, id="notes")
             mounting.append(holder.mount(self._notes_box, after=self._part("#notes-label")))
         else:
             self._notes_box.show(question, answer)
-        self._show_kind(reading=False, notes=notes)
+        self._show_kind(reading=False, notes=notes, label=typed)
         for mounted in mounting:
             await mounted
 
-    def _show_kind(self, *, reading: bool, notes: bool) -> None:
+    def _show_deeper_choice(self, left: int) -> None:
+        choice = self._part("#deeper-choice")
+        chosen = self.deeper.get(self.step.domain_id)
+        now = f"{'(●)' if chosen == 'now' else '( )'} Go deeper now ({left} not yet discussed)"
+        later = f"{'(●)' if chosen == 'later' else '( )'} Another session"
+        choice.set_options([Option(now, id="now"), Option(later, id="later")])
+        choice.highlighted = 1 if chosen == "later" else 0
+
+    @on(OptionList.OptionSelected, "#deeper-choice")
+    async def _deeper_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        step = self.step
+        if step.kind != "deeper_offer" or event.option.id not in ("now", "later"):
+            return
+        self._choose_deeper(step.domain_id, event.option.id)  # type: ignore[arg-type]
+        self._recompute_steps()
+        await self._move_to(self.steps.index(step) + 1 if step in self.steps else self.index)
+
+    def _show_kind(self, *, reading: bool, notes: bool, offer: bool = False, label: bool = False) -> None:
         for selector in ("#step-heading", "#step-text", "#step-hint"):
             self._part(selector).display = reading
+        self._part("#deeper-choice").display = offer
+        self._part("#answer-label").display = label and not reading
+        self._part("#note-offer").display = bool(self._note_offer) and not reading
         self._part("#prompt").display = self._part("#status").display = not reading
         self._part("#practice-reply").display = not reading and bool(self._texts.get("#practice-reply"))
         self._part("#notes-label").display = not reading and notes
@@ -497,6 +542,31 @@ class InterviewScreen(Screen[None]):
             domain = question_id.split(".")[0]
             said = reply_for(self.app, self.case_id, question_id, self.answers, domain in self._checked_in)
         self._update("#practice-reply", said or "")
+
+    def _show_note_offer(self, question: Question, answer: Answer) -> None:
+        """A follow-up that asks in words for what the notes already hold offers those words instead."""
+        offer = note_to_offer(self.bank, question, self.current_answers())
+        self._note_offer = offer[1] if offer and answer.status == "not_discussed" else None
+        if self._note_offer is not None and offer is not None:
+            label = self.bank.question(offer[0]).label
+            self._update("#note-offer", f"The notes on “{label}” already say: “{self._note_offer}” (ctrl+o uses them)")
+        else:
+            self._update("#note-offer", "")
+
+    async def action_use_note(self) -> None:
+        """Take the words already in the notes as this follow-up's answer, rather than asking again."""
+        question = self.question
+        if question is None or self._note_offer is None:
+            return
+        await self._let_keys_land()
+        self._take_edits()
+        new = Answer(question_id=question.id, status="answered", value=self._note_offer, note=self.answer(question.id).note)
+        self._note_offer = None
+        self.pending[question.id] = new
+        self.save_pending()
+        await self._redraw_answer()
+        self._part("#note-offer").display = False
+        self.refresh_bindings()
 
     def _part(self, selector: str) -> Any:
         """A widget composed with the screen, or None once the screen is closing and it has gone."""
@@ -536,26 +606,42 @@ class InterviewScreen(Screen[None]):
         domain = self.bank.domain(step.domain_id)
         wide = self.app.size.width >= WIDE
         title = domain.title if wide else short_title(domain)
-        visible = self.bank.visible_questions(self.current_answers(), domain.id)
-        if step.kind == "question":
-            number = next((n for n, q in enumerate(visible, 1) if q.id == step.question_id), 0)
-            text = f"{title} · {'question ' if wide else ''}{number} of {len(visible)}"
-            question = self.question
-            if question is not None and question.is_follow_up:
+        question = self.question
+        if step.kind == "question" and question is not None:
+            # Counted over this domain's questions of the same depth, in the order they are asked.
+            same = [
+                s.question_id
+                for s in self.steps
+                if s.kind == "question"
+                and s.domain_id == domain.id
+                and s.question_id is not None
+                and self.bank.question(s.question_id).depth == question.depth
+            ]
+            number = same.index(question.id) + 1 if question.id in same else 0
+            text = f"{title} · {question.depth} {'question ' if wide else ''}{number} of {len(same)}"
+            if question.is_follow_up:
                 text += " · follow-up"
         elif step.kind == "intro":
             text = f"{title} · introduction"
+        elif step.kind == "deeper_offer":
+            text = f"{title} · go deeper?"
         else:
             text = f"{title} · check-in"
         self._update("#where", text)
 
     def _show_sidebar(self) -> None:
         short = self.app.size.width < WIDE
-        self._part("#domains").show(self.bank, self.current_answers(), self.step.domain_id, short=short)
+        answers = self.current_answers()
+        core = self._part("#domains").show(self.bank, answers, self.step.domain_id, short=short)
+        discussed = sum(p.done + p.declined for p in core)
+        total = sum(p.done + p.declined + p.waiting for p in core)
+        deeper = sum(p.deeper_discussed for p in core), sum(p.deeper_total for p in core)
+        self._update("#legend", f"{LEGEND}\nCore {discussed}/{total} · deeper {deeper[0]}/{deeper[1]}")
 
     def on_resize(self) -> None:
         if self.steps:
             self._show_sidebar()
+            self.call_after_refresh(self._rewrap_boxes)
 
     def _show_guidance_text(self) -> None:
         panel = self._part("#guidance-text")
@@ -583,9 +669,24 @@ class InterviewScreen(Screen[None]):
 
     def watch_show_guidance(self, shown: bool) -> None:
         self.set_class(shown, "-guidance")
+        # The keys that scroll the guidance show in the footer only while it is open.
+        self.refresh_bindings()
+        self.call_after_refresh(self._rewrap_boxes)
+
+    def _rewrap_boxes(self) -> None:
+        """Wrap the words in the text boxes again for the width they have now (the guidance opened or closed, or
+        the terminal changed size), so nothing is drawn for a width the box no longer has."""
+        for box in (self._answer_box, self._notes_box):
+            if isinstance(box, Rewrapping):
+                box.rewrap()
 
     def _focus_step(self) -> None:
-        target = self._answer_box if self.step.kind == "question" else self._part("#step-text")
+        kind = self.step.kind
+        target = (
+            self._answer_box
+            if kind == "question"
+            else self._part("#deeper-choice" if kind == "deeper_offer" else "#step-text")
+        )
         if target is not None:
             # At once rather than after the next refresh, so the footer is drawn for where focus lands.
             self.set_focus(target)
@@ -637,7 +738,9 @@ class InterviewScreen(Screen[None]):
         event.stop()
         if self._is_stale(event, self._notes_box):
             return
-        await self._edit(self._note_from(event), immediate=False)
+        new = self._note_from(event)
+        if new is not None:
+            await self._edit(new, immediate=False)
 
     def _is_stale(self, event: AnswerEdited | NoteEdited, box: AnswerBox | NotesBox | None) -> bool:
         """Sent before the screen took the box's state directly (or from a box since replaced): nothing new."""
@@ -657,8 +760,20 @@ class InterviewScreen(Screen[None]):
             return Answer(question_id=event.question_id, status=status, note=current.note)
         return Answer(question_id=event.question_id, status="answered", value=event.value, note=current.note)
 
-    def _note_from(self, event: NoteEdited) -> Answer:
+    def _note_from(self, event: NoteEdited) -> Answer | None:
+        """The answer with the new note, or None (and the problem shown) when the note is too long to keep."""
+        if self._note_too_long(event.note):
+            return None
+        if self.problem is not None and self.problem.startswith("The note "):
+            self._show_problem(None)
         return self.answer(event.question_id).model_copy(update={"note": event.note})
+
+    def _note_too_long(self, note: str) -> bool:
+        """Show the problem and return True when the note is over the limit (model.MAX_NOTE_CHARS)."""
+        problem = too_long(note)
+        if problem is not None:
+            self._show_problem(f"The note {problem}. Shorten it; nothing more is saved until then.")
+        return problem is not None
 
     async def _let_keys_land(self) -> None:
         """Let the answer or notes box take the keys already sent to it (typing, and on a choice Enter, space
@@ -692,6 +807,10 @@ class InterviewScreen(Screen[None]):
                 continue
             if new is not None:
                 self.pending[new.question_id] = new
+        notes = self._notes_box
+        if notes is not None and notes.question.id == question.id:
+            # Still over the limit though an answer edit since cleared the message: it is not saved.
+            self._note_too_long(notes.text)
         self._show_status()
 
     async def _edit(self, new: Answer, *, immediate: bool) -> None:
@@ -778,30 +897,25 @@ class InterviewScreen(Screen[None]):
         self._show_where()
         self._show_sidebar()
 
-    def _recompute_steps(self) -> None:
+    def _recompute_steps(self, *, quiet: bool = False) -> None:
         """Follow-ups may have appeared or gone with the answers given."""
         answers = self.current_answers()
-        steps = interview_steps(self.bank, answers)
+        steps = interview_steps(self.bank, answers, self.deeper)
         if steps != self.steps:
             before = {s.question_id for s in self.steps if s.kind == "question"}
             after = {s.question_id for s in steps if s.kind == "question"}
             current = self.step
             self.steps = steps
             self.index = steps.index(current) if current in steps else min(self.index, len(steps) - 1)
-            for question_id in sorted(after - before, key=lambda q: [x.question_id for x in steps].index(q)):
-                self.notify(f"Follow-up added: {self.bank.question(question_id).label}", timeout=4)
-            for question_id in before - after:
-                self.notify(
-                    f"Follow-up no longer applies: {self.bank.question(question_id).label} "
-                    "(anything recorded for it is kept)",
-                    timeout=4,
-                )
+            if not quiet and self.step.kind == "question" and (after - before or before - after):
+                self.show_notice(follow_up_notice(len(after - before), len(before - after)))
 
     # ------------------------------------------------------------------------------------------
     # Moving
     # ------------------------------------------------------------------------------------------
 
     async def _move_to(self, index: int) -> None:
+        self.show_notice("")
         await self._let_keys_land()
         self._take_edits()
         if self.problem is not None:
@@ -830,6 +944,10 @@ class InterviewScreen(Screen[None]):
         await self._move_to(self.index - 1)
 
     async def go_to_question(self, question_id: str) -> None:
+        if self.bank.has(question_id) and self.bank.question(question_id).depth == "deeper":
+            # Going to a deeper question is going deeper in its domain: its questions join the steps.
+            self._go_deeper_for(question_id)
+            self._recompute_steps(quiet=True)
         index = _question_index(self.steps, question_id)
         if index is None:
             self.notify("That follow-up does not apply with the answers given now.")
@@ -912,6 +1030,36 @@ class InterviewScreen(Screen[None]):
     def action_toggle_guidance(self) -> None:
         self.show_guidance = not self.show_guidance
 
+    def action_guidance_down(self) -> None:
+        self._part("#guidance").scroll_page_down(animate=False)
+
+    def action_guidance_up(self) -> None:
+        self._part("#guidance").scroll_page_up(animate=False)
+
+    def action_language(self) -> None:
+        """Change this session's language or interpreter (they joined late, or it was entered wrongly)."""
+        if self.flush():
+            self.app.ask_language(self.case_id, then=None)  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------------------------------
+    # Notices: one quiet line under the place in the conversation, never over the question
+    # ------------------------------------------------------------------------------------------
+
+    def show_notice(self, message: str, severity: str = "information") -> None:
+        """Show a notice in the status area (an empty message clears it)."""
+        line = self._part("#notice")
+        if line is None:
+            return
+        line.update(message)
+        line.set_class(bool(message), "-shown")
+        line.set_class(severity == "error", "-error")
+        line.set_class(severity == "warning", "-warning")
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information", **_kwargs: Any) -> None:  # type: ignore[override]
+        """Notices go in the status line, so a toast never covers the words to say or the answer."""
+        prefix = {"error": "✗ ", "warning": "! "}.get(severity, "")
+        self.show_notice(f"{prefix}{title + ': ' if title else ''}{message}", severity)
+
     def action_done_typing(self) -> None:
         """Save what was typed and step out of the box, so the letter keys work."""
         self._take_edits()
@@ -961,6 +1109,10 @@ class InterviewScreen(Screen[None]):
             return False  # the letters are being typed; hide them from the footer
         if action in IN_BOX_ACTIONS or action == "done_typing":
             return typing
+        if action == "use_note":
+            return self._note_offer is not None and self.steps and self.step.kind == "question"
+        if action in ("guidance_down", "guidance_up"):
+            return self.show_guidance
         if action == "back":
             return not typing
         return True

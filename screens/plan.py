@@ -8,21 +8,24 @@ fails the change stays on screen, marked NOT SAVED, and ctrl+s tries again: noth
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
+from rich.segment import Segment
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.geometry import Region
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from oasys_diversity.model import (
     AGREEMENT_LABELS,
+    EDITED_FIELD_LABELS,
     NEED_AREA_LABELS,
     OWNER_LABELS,
     Case,
@@ -31,6 +34,7 @@ from oasys_diversity.model import (
     QuestionBank,
     Referral,
 )
+from oasys_diversity.screens.literal import assemble
 
 from .plan_dialogs import (
     AgreementDialog,
@@ -42,7 +46,10 @@ from .plan_dialogs import (
 )
 
 if TYPE_CHECKING:
+    from textual.style import Style
+
     from oasys_diversity.app import OasysApp
+    from oasys_diversity.plan_changes import ExportMade, SuggestionChange
     from oasys_diversity.rules import RuleSet
 
 ItemKind = Literal["objective", "referral"]
@@ -99,13 +106,16 @@ def find_item(plan: Plan, kind: ItemKind, item_id: str) -> Objective | Referral:
     raise KeyError(f"no {kind} {item_id!r} in the plan")
 
 
-def edit_objective(plan: Plan, objective_id: str, fields: ObjectiveFields) -> Plan:
-    """The officer's wording, owner, name, date and measure: the objective becomes "edited" (or stays "added")."""
+def edit_objective(plan: Plan, objective_id: str, fields: ObjectiveFields, shown_title: str | None = None) -> Plan:
+    """The officer's title, wording, owner, name, date and measure. Only a field whose value really changes is
+    marked as changed; a title left as it was shown (the rule's) stays the rule's."""
     from oasys_diversity import planner
 
+    title = {} if fields.title is None or fields.title == shown_title else {"title": fields.title}
     return planner.edit_objective(
         plan,
         objective_id,
+        **title,
         action=fields.action,
         owner=fields.owner,
         owner_name=fields.owner_name,
@@ -120,6 +130,7 @@ def add_objective(plan: Plan, fields: ObjectiveFields) -> tuple[Plan, str]:
 
     new = planner.add_objective(
         plan,
+        title=fields.title,
         need_area=fields.need_area,
         action=fields.action,
         owner=fields.owner,
@@ -191,11 +202,12 @@ def recompute_plan(
     Raises PlanLoadProblem (with the stored plan, when there is one) if anything cannot be read.
     """
     from oasys_diversity.store import StoreError, load_assessment, load_plan
+    from oasys_diversity.store_open import DB_ERRORS
 
     try:
         assessment = load_assessment(db, case_id)
         stored = load_plan(db, case_id)
-    except (StoreError, sqlite3.Error, LookupError) as problem:
+    except (StoreError, *DB_ERRORS, LookupError) as problem:
         raise PlanLoadProblem(f"the case could not be read ({type(problem).__name__})", None, None) from None
     try:
         from oasys_diversity.directory import load_directory
@@ -225,9 +237,33 @@ def plural(count: int, word: str) -> str:
 
 
 def objective_title(objective: Objective, rules: RuleSet | None) -> str:
-    """The rule's short title ("Appointments around faith practice"), or the need area for the officer's own."""
+    """The officer's title, else the rule's short title ("Appointments around faith practice"), else the need
+    area (an older plan's own objective, saved before they had titles)."""
+    if objective.title:
+        return objective.title
     rule = rules.objective_rule(objective.rule_id or objective.id) if rules is not None else None
     return rule.title if rule is not None else NEED_AREA_LABELS.get(objective.need_area, objective.need_area)
+
+
+def rule_title(objective: Objective, rules: RuleSet | None) -> str | None:
+    """The title its rule gives it (what the title box starts on when the officer has not changed it)."""
+    rule = rules.objective_rule(objective.rule_id) if rules is not None and objective.rule_id else None
+    return rule.title if rule is not None else None
+
+
+def objective_tags(objective: Objective) -> list[str]:
+    """Its decisions as separate tags, so no one hides another: ACCEPTED and CHANGED BY OFFICER together."""
+    if objective.declined:
+        tags = [OBJECTIVE_STATE_LABELS["declined"]]
+    elif objective.own:
+        tags = [OBJECTIVE_STATE_LABELS["added"]] + ([OBJECTIVE_STATE_LABELS["accepted"]] if objective.accepted else [])
+    elif objective.accepted:
+        tags = [OBJECTIVE_STATE_LABELS["accepted"]]
+    else:
+        tags = [] if objective.edited else [OBJECTIVE_STATE_LABELS["suggested"]]
+    if objective.edited and not objective.own:
+        tags.append(OBJECTIVE_STATE_LABELS["edited"])
+    return tags
 
 
 def need_label(need: str, rules: RuleSet | None) -> str:
@@ -244,10 +280,13 @@ def objective_prompt(bank: QuestionBank, number: int, objective: Objective, rule
     parts: list[str | tuple[str, str]] = [
         (f"{number}. {title}", "bold"),
         "  ",
-        (f"[{OBJECTIVE_STATE_LABELS[objective.state]}]", "bold"),
+        (" ".join(f"[{tag}]" for tag in objective_tags(objective)), "bold"),
     ]
     if title != area:
         parts.append(f"\nNeed area: {area}")
+    if objective.edited and objective.edited_fields and not objective.own:
+        changed = ", ".join(EDITED_FIELD_LABELS.get(name, name) for name in objective.edited_fields)
+        parts.append(f"\nChanged by you: {changed}")
     parts += [
         f"\n{objective.action}",
         f"\nWho: {owner}. By {friendly_date(objective.target_date)}.",
@@ -261,7 +300,7 @@ def objective_prompt(bank: QuestionBank, number: int, objective: Objective, rule
         parts.append("not yet recorded")
     if objective.state == "declined" and objective.reason:
         parts.append(f"\nDeclined because: {objective.reason}")
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 def referral_prompt(bank: QuestionBank, referral: Referral, rules: RuleSet | None = None) -> Content:
@@ -288,7 +327,7 @@ def referral_prompt(bank: QuestionBank, referral: Referral, rules: RuleSet | Non
         parts.append(f"\nContact: {referral.contact}")
     if referral.state == "declined" and referral.reason:
         parts.append(f"\nDeclined because: {referral.reason}")
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 def agreement_prompt(plan: Plan) -> Content:
@@ -297,7 +336,7 @@ def agreement_prompt(plan: Plan) -> Content:
         parts += ["\nTheir reasons: ", (f"“{plan.agreement_reason}”", QUOTE_STYLE)]
     if plan.agreement == "not_yet_asked":
         parts.append("\nPress g (or Enter here) to record whether they agree, with their reasons.")
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 def questions_by_topic(bank: QuestionBank, question_ids: list[str]) -> Content:
@@ -316,21 +355,60 @@ def questions_by_topic(bank: QuestionBank, question_ids: list[str]) -> Content:
     return Content("\n").join(lines)
 
 
+def also_suggested_prompt(objective: Objective, rules: RuleSet | None) -> Content:
+    """One line: its title, area and date; the officer promotes it (p) to see and shape it in full."""
+    area = NEED_AREA_LABELS[objective.need_area]
+    return Content.assemble(
+        (objective_title(objective, rules), "bold"), f" · {area} · by {friendly_date(objective.target_date)}"
+    )
+
+
 def _heading(text: str, first: bool = False) -> Option:
     return Option(Content.assemble(("" if first else "\n", ""), (text, "bold underline")), disabled=True)
 
 
-def plan_options(bank: QuestionBank, plan: Plan, rules: RuleSet | None = None) -> list[Option | None]:
-    """The plan as one list: objectives, referrals, warnings, their agreement, still to discuss, declined.
+def changes_prompt(changes: list[SuggestionChange], since: str | None, exports: list[ExportMade]) -> Content:
+    """What came and went since the officer last looked, why, and the exports made before it."""
+    lines = [f"{'+' if change.change == 'added' else '−'} {change.describe()}" for change in changes]
+    lines.append("Your own decisions are kept as you left them.")
+    if exports:
+        lines.append("Exports already made may say otherwise: " + "; ".join(exports_words(exports)) + ".")
+    return Content("\n".join(lines))
+
+
+def exports_words(exports: list[ExportMade]) -> list[str]:
+    return [f"{friendly_date(made.when.astimezone().date())} {made.when.astimezone():%H:%M}: {made.what}" for made in exports]
+
+
+def plan_options(
+    bank: QuestionBank,
+    plan: Plan,
+    rules: RuleSet | None = None,
+    *,
+    changes: list[SuggestionChange] | None = None,
+    changes_since: str | None = None,
+    exports: list[ExportMade] | None = None,
+) -> list[Option | None]:
+    """The plan as one list: what changed since last time, objectives, referrals, warnings, their agreement,
+    still to discuss, declined, exports made.
 
     Entries are named by position ("objective:0", "referral:2"), so two items can never clash; None draws
     a dividing line after the entry before it.
     """
-    options: list[Option | None] = [_heading(f"Objectives ({len(plan.objectives)})", first=True)]
+    options: list[Option | None] = []
+    if changes:
+        since = f" ({changes_since})" if changes_since else ""
+        options.append(_heading(f"Changed since you last looked{since}", first=True))
+        options += [Option(changes_prompt(changes, changes_since, exports or []), id="info:changes"), None]
+    options.append(_heading(f"Objectives ({len(plan.objectives)})", first=not options))
     if not plan.objectives:
         options.append(Option("No objectives yet. Press n to add your own.", id="info:objectives"))
     for index, objective in enumerate(plan.objectives):
         options += [Option(objective_prompt(bank, index + 1, objective, rules), id=f"objective:{index}"), None]
+    if plan.also_suggested:
+        options.append(_heading(f"Also suggested ({len(plan.also_suggested)}): p brings one into the plan"))
+        for index, objective in enumerate(plan.also_suggested):
+            options += [Option(also_suggested_prompt(objective, rules), id=f"also:{index}"), None]
     options.append(_heading(f"Referrals ({len(plan.referrals)})"))
     if not plan.referrals:
         options.append(Option("No referrals suggested.", id="info:referrals"))
@@ -339,7 +417,7 @@ def plan_options(bank: QuestionBank, plan: Plan, rules: RuleSet | None = None) -
     if plan.warnings:
         options.append(_heading(f"Warnings for you ({len(plan.warnings)})"))
         for index, text in enumerate(plan.warnings):
-            options += [Option(Content.assemble(("Warning: ", "bold"), text), id=f"warning:{index}"), None]
+            options += [Option(assemble(("Warning: ", "bold"), text), id=f"warning:{index}"), None]
     options.append(_heading("Their view of the plan as a whole"))
     options.append(Option(agreement_prompt(plan), id="agreement"))
     if plan.to_discuss:
@@ -348,13 +426,67 @@ def plan_options(bank: QuestionBank, plan: Plan, rules: RuleSet | None = None) -
     if plan.declined:
         options.append(_heading(f"Declined to say ({len(plan.declined)}): respected, not chased"))
         options.append(Option(questions_by_topic(bank, plan.declined), id="info:declined"))
+    if exports:
+        options.append(_heading(f"Exports already made ({len(exports)})"))
+        options.append(Option(Content("\n".join(exports_words(exports))), id="info:exports"))
     return options
 
 
 class PlanList(OptionList):
-    """The plan's list; Enter opens the highlighted item."""
+    """The plan's list; Enter opens the highlighted item.
+
+    The highlighted entry is marked by a symbol, not by colour alone: ▶ on its first line and │ down its
+    side. A tall entry is scrolled to from its first line, so its title is always on screen.
+    """
 
     BINDINGS = [Binding("enter", "select", "Edit", id="plan.edit")]
+    MARK_FIRST = "▶ "
+    MARK_REST = "│ "
+    GUTTER = 2
+
+    def _get_left_gutter_width(self) -> int:
+        return self.GUTTER
+
+    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        strips = super()._get_option_render(option, style)
+        marked = not option.disabled and self._option_to_index.get(option) == self.highlighted
+        plain = style.rich_style
+        divider = self.get_visual_style("option-list--separator").rich_style
+        shown: list[Strip] = []
+        for line, strip in enumerate(strips):
+            if option._divider and line == len(strips) - 1:
+                gutter = Strip([Segment("─" * self.GUTTER, divider)])
+            elif marked:
+                gutter = Strip([Segment(self.MARK_FIRST if line == 0 else self.MARK_REST, plain)])
+            else:
+                gutter = Strip([Segment(" " * self.GUTTER, plain)])
+            shown.append(Strip.join([gutter, strip]))
+        return shown
+
+    def scroll_to_highlight(self, top: bool = False) -> None:
+        """Bring the highlighted entry into view with the section heading just above it ("Referrals (3)");
+        an entry taller than the list is shown from its top, where its title and state are."""
+        index = self.highlighted
+        if index is None or not self.is_mounted:
+            return
+        self._update_lines()
+        try:
+            y = self._index_to_line[index]
+        except KeyError:
+            return
+        height = self._heights[index]
+        if index and self.options[index - 1].disabled:
+            heading = self._index_to_line[index - 1] + self._heights[index - 1] - 1
+            height += y - heading
+            y = heading
+        view = self.scrollable_content_region
+        self.scroll_to_region(
+            Region(0, y, view.width, height),
+            force=True,
+            animate=False,
+            top=top or height > view.height,
+            immediate=True,
+        )
 
 
 class PlanScreen(Screen):
@@ -365,16 +497,20 @@ class PlanScreen(Screen):
     HELP_TITLE = "Plan"
     HELP = (
         "The suggested sentence plan: objectives and community referrals, each with *Because*: the answers "
-        "that led to it. Each shows its state in capitals: SUGGESTED, ACCEPTED, DECLINED, CHANGED BY "
-        "OFFICER or ADDED BY OFFICER. A referral marked **STALE** has not been checked for over 12 months: "
-        "confirm the service still runs before referring.\n\n"
-        "Move with ↑↓. On an objective: **Enter** edits its wording, owner, name, date and measure; **v** "
-        "records the person's view; **a** accepts it; **x** declines it with a reason. On a referral: **a** "
-        "accepts, **x** declines with a reason. **n** adds your own objective; **g** records whether they "
-        "agree with the plan as a whole, with their reasons.\n\n"
-        "Every change is saved at once and kept when the plan is rebuilt from changed answers: only "
-        "untouched suggestions move. If saving fails the status line says NOT SAVED and **ctrl+s** tries "
-        "again. **r** opens the review, **e** the export, **Esc** goes back."
+        "that led to it. The selected entry is marked ▶ and named on the line above the list. Each shows its "
+        "decisions as separate tags: SUGGESTED, ACCEPTED, DECLINED, ADDED BY OFFICER, and CHANGED BY OFFICER "
+        "beside any of them; the person's view is kept apart, so no action undoes another. A referral marked "
+        "**STALE** has not been checked for over 12 months: confirm the service still runs before referring.\n\n"
+        "Move with ↑↓. On an objective: **Enter** edits its title, wording, owner, name, date and measure; "
+        "**v** records the person's view; **a** accepts it; **x** declines it with a reason. The plan holds the eight most urgent objectives; on one under "
+        "*Also suggested*, **p** (or **Enter**) brings it into the plan. On a referral: "
+        "**a** accepts, **x** declines with a reason. **n** adds your own objective; **g** records whether "
+        "they agree with the plan as a whole, with their reasons. In a dialog **ctrl+a** selects all of a "
+        "box; **ctrl+s** saves; **Esc** cancels.\n\n"
+        "Every change is saved at once and kept when the plan is rebuilt: only untouched suggestions move, "
+        "and what came or went since you last looked is listed first, with why. If saving fails the status "
+        "line says NOT SAVED and **ctrl+s** tries again. **r** opens the review, **e** the export, **Esc** "
+        "goes back."
     )
     BINDINGS = [
         # At 80 columns the footer has room for five keys; the others are on the hint line above the list.
@@ -382,6 +518,7 @@ class PlanScreen(Screen):
         Binding("a", "accept", "Accept", id="plan.accept"),
         Binding("x", "decline", "Decline", id="plan.decline", tooltip="Decline, with a reason"),
         Binding("n", "add", "Add your own objective", id="plan.add", show=False),
+        Binding("p", "promote", "Into the plan", id="plan.promote", show=False),
         Binding("g", "agreement", "Their agreement", id="plan.agreement", show=False),
         Binding("r", "review", "Review", id="plan.review", show=False),
         Binding("e", "export", "Export", id="plan.export"),
@@ -397,6 +534,10 @@ class PlanScreen(Screen):
         self.rules: RuleSet | None = None
         self.unsaved = False
         self._in_dialog = False
+        # What came and went since the officer last looked (kept on screen until something newer changes).
+        self.changes: list[SuggestionChange] = []
+        self.changes_since: str | None = None
+        self.exports: list[ExportMade] = []
 
     @property
     def oasys(self) -> OasysApp:
@@ -405,6 +546,7 @@ class PlanScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="plan-status", markup=False)
+        yield Static("", id="plan-selected", markup=False)
         yield Static("", id="plan-keys", markup=False)
         yield PlanList(id="plan-list")
         yield Footer()
@@ -426,7 +568,10 @@ class PlanScreen(Screen):
 
     def load_plan(self) -> None:
         """Recompute from the latest answers, keep the officer's work, save, and show it."""
+        from oasys_diversity.plan_changes import exports_made, last_saved
+
         app = self.oasys
+        saved_at = last_saved(app.db, self.case_id)
         try:
             case, plan, stored, rules = recompute_plan(
                 app.db,
@@ -449,14 +594,44 @@ class PlanScreen(Screen):
         self.case = case
         self.plan = plan
         self.rules = rules
+        self.exports = exports_made(app.db, self.case_id)
+        if stored is not None:
+            self.note_changes(stored, plan, saved_at)
         if plan == stored and not self.unsaved:
             self.show_plan()  # nothing moved: no need to write (or add to the audit trail)
         else:
             self.save()
 
+    def note_changes(self, stored: Plan, plan: Plan, saved_at: str | None) -> None:
+        """Say what the rebuild added or took away since the plan was last saved, and why."""
+        from oasys_diversity.plan_changes import changed_since, suggestion_changes
+
+        app = self.oasys
+        directory = None
+        if {r.id for r in stored.referrals} - {r.id for r in plan.referrals}:
+            # Only a referral that went needs the directory, to tell "no longer listed" from other reasons.
+            from oasys_diversity.directory import load_directory
+
+            try:
+                directory = load_directory(app.directory_path)
+            except Exception:  # noqa: BLE001 - the plan was built with it a moment ago; a reason can do without
+                directory = None
+        found = suggestion_changes(
+            stored,
+            plan,
+            app.bank,
+            changed_answers=changed_since(app.db, self.case_id, saved_at),
+            rules=self.rules,
+            directory=directory,
+        )
+        if found:
+            self.changes = found
+            self.changes_since = f"last saved {friendly_date(stored.built_on)}"
+
     def save(self) -> None:
         """Write the plan now; on failure keep it on screen and say so."""
         from oasys_diversity.store import StoreError, save_plan
+        from oasys_diversity.store_open import DB_ERRORS
 
         if self.plan is None:
             return
@@ -464,7 +639,7 @@ class PlanScreen(Screen):
             # Whoever is at the keyboard; if the app does not know yet, the case's own officer.
             officer = self.oasys.officer or (self.case.officer if self.case else "")
             save_plan(self.oasys.db, self.case_id, self.plan, officer=officer)
-        except (StoreError, sqlite3.Error, OSError) as problem:
+        except (StoreError, *DB_ERRORS, OSError) as problem:
             self.unsaved = True
             self.notify(
                 f"The plan could not be saved ({type(problem).__name__}). Your change is kept on screen: "
@@ -489,13 +664,27 @@ class PlanScreen(Screen):
             self.sub_title = f"Plan — {self.case.name} ({self.case.reference})"
         plan = self.plan
         pieces = [plural(len(plan.objectives), "objective"), plural(len(plan.referrals), "referral")]
+        if plan.also_suggested:
+            pieces.insert(1, f"{len(plan.also_suggested)} also suggested")
         if plan.warnings:
             pieces.append(plural(len(plan.warnings), "warning"))
+        if self.changes:
+            pieces.append(plural(len(self.changes), "suggestion") + " changed since last time")
         pieces.append("NOT SAVED: press ctrl+s to try again" if self.unsaved else "All changes saved")
         status.update(" · ".join(pieces) + (f"\n{problem_note}" if problem_note else ""))
-        listing.set_options(plan_options(self.oasys.bank, plan, self.rules))
+        listing.set_options(
+            plan_options(
+                self.oasys.bank,
+                plan,
+                self.rules,
+                changes=self.changes,
+                changes_since=self.changes_since,
+                exports=self.exports,
+            )
+        )
         self.highlight_key(place)
         self.refresh_bindings()
+        self.show_selected()
 
     # -- what is highlighted ---------------------------------------------------------------------
 
@@ -547,7 +736,39 @@ class PlanScreen(Screen):
     @on(OptionList.OptionHighlighted, "#plan-list")
     def _highlight_changed(self) -> None:
         self.refresh_bindings()
+        self.show_selected()
+
+    def show_selected(self) -> None:
+        """Name the selected entry on a line of its own, so what a key acts on is always on screen."""
+        self.query_one("#plan-selected", Static).update(self.selected_words())
         self.query_one("#plan-keys", Static).update(self.key_hint())
+
+    def selected_words(self) -> str:
+        """'▶ Objective 2 of 5 [ACCEPTED]: Appointments around faith practice': what a key will act on (the
+        state first, so a long title cut short at the edge never hides it)."""
+        item = self.highlighted_item()
+        found = self.highlighted()
+        plan = self.plan
+        if plan is None or found is None:
+            return ""
+        if item is not None and isinstance(item[1], Objective):
+            tags = " ".join(f"[{tag}]" for tag in objective_tags(item[1]))
+            where = f"Objective {int(found[1]) + 1} of {len(plan.objectives)}"
+            return f"▶ {where} {tags}: {objective_title(item[1], self.rules)}"
+        if item is not None and isinstance(item[1], Referral):
+            where = f"Referral {int(found[1]) + 1} of {len(plan.referrals)}"
+            return f"▶ {where} [{REFERRAL_STATE_LABELS[item[1].state]}]: {item[1].service}"
+        names = {
+            "agreement": "Their view of the plan as a whole",
+            "warning": "A warning for you",
+            "info:changes": "What changed since you last looked",
+            "info:to_discuss": "Still to discuss",
+            "info:declined": "Declined to say",
+            "info:exports": "Exports already made",
+            "info:objectives": "Objectives",
+            "info:referrals": "Referrals",
+        }
+        return "▶ " + names.get(found[0], names.get(f"{found[0]}:{found[1]}", found[0]))
 
     def key_hint(self) -> str:
         """The keys for what is highlighted, in words: the footer cannot hold them all at 80 columns."""
@@ -557,6 +778,8 @@ class PlanScreen(Screen):
             return "⏎ edit · v their view · a accept · x decline · n add your own · g agreement"
         if item is not None:
             return "a accept · x decline (with a reason) · n add an objective · g their agreement"
+        if found is not None and found[0] == "also":
+            return "p bring it into the plan (accepted) · n add your own objective · g their agreement"
         if found is not None and found[0] == "agreement":
             return "⏎ or g: record whether they agree with the plan · n add an objective"
         return "n add your own objective · g their agreement · r review the answers"
@@ -568,6 +791,9 @@ class PlanScreen(Screen):
             if item is None:
                 return False
             return item[0] == "objective" if action == "view" else True
+        if action == "promote":
+            found = self.highlighted() if self.is_mounted else None
+            return found is not None and found[0] == "also"
         if action == "save":
             return self.unsaved
         if action in ("add", "agreement"):
@@ -578,6 +804,8 @@ class PlanScreen(Screen):
 
     def _open(self, dialog, callback) -> None:
         self._in_dialog = True
+        # If the app quits or moves on with the dialog open, the dialog hands over what it holds.
+        dialog.on_flush = callback
         self.app.push_screen(dialog, callback)
 
     def _change(self, new_plan: Plan, message: str, *, focus: tuple[str, str] | None = None) -> None:
@@ -596,17 +824,21 @@ class PlanScreen(Screen):
             self.edit_objective(cast(Objective, item[1]))
         elif item is not None:
             self.notify("Press a to accept this referral, or x to decline it with a reason.", timeout=4)
+        elif found is not None and found[0] == "also":
+            self.action_promote()
         elif found is not None and found[0] == "agreement":
             self.action_agreement()
         elif found is not None and found[1] in ("to_discuss", "declined"):
             self.notify("Answers are changed in the interview: press r for the Review, then Enter on a question.")
 
     def edit_objective(self, objective: Objective) -> None:
+        shown = objective_title(objective, self.rules)
+
         def done(fields: ObjectiveFields | None) -> None:
             if fields is not None and self.plan is not None:
-                self._change(edit_objective(self.plan, objective.id, fields), "Objective changed and saved.")
+                self._change(edit_objective(self.plan, objective.id, fields, shown), "Objective changed and saved.")
 
-        self._open(ObjectiveDialog(objective, default_date=objective.target_date), done)
+        self._open(ObjectiveDialog(objective, default_date=objective.target_date, title=shown), done)
 
     def action_view(self) -> None:
         item = self.highlighted_item()
@@ -645,7 +877,7 @@ class PlanScreen(Screen):
                     decline_item(self.plan, kind, found.id, reason), f"{kind.capitalize()} declined; reason saved."
                 )
 
-        self._open(ReasonDialog(what), done)
+        self._open(ReasonDialog(what, current=found.reason), done)
 
     def action_add(self) -> None:
         if self.plan is None:
@@ -660,6 +892,19 @@ class PlanScreen(Screen):
 
         self._open(ObjectiveDialog(None, default_date=default), done)
 
+    def action_promote(self) -> None:
+        from oasys_diversity import planner
+
+        found = self.highlighted()
+        if self.plan is None or found is None or found[0] != "also":
+            return
+        objective = self.plan.also_suggested[int(found[1])]
+        self._change(
+            planner.promote_objective(self.plan, objective.id),
+            "Brought into the plan, accepted, and saved.",
+            focus=("objective", objective.id),
+        )
+
     def action_agreement(self) -> None:
         if self.plan is None:
             return
@@ -668,7 +913,8 @@ class PlanScreen(Screen):
             if fields is not None and self.plan is not None:
                 self._change(set_agreement(self.plan, fields.agreement, fields.reason), "Their view of the plan saved.")
 
-        self._open(AgreementDialog(self.plan.agreement, self.plan.agreement_reason), done)
+        missing = getattr(self.app, "interpreter_missing", lambda _case: False)(self.case_id)
+        self._open(AgreementDialog(self.plan.agreement, self.plan.agreement_reason, interpreter_missing=missing), done)
 
     def action_save(self) -> None:
         self.save()

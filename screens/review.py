@@ -8,7 +8,6 @@ into view, because answers may have changed in the interview.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TYPE_CHECKING, cast
 
 from textual import on
@@ -20,6 +19,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from oasys_diversity.model import STATUS_LABELS, Answer, Assessment, Question, QuestionBank
+from oasys_diversity.screens.literal import assemble
 
 if TYPE_CHECKING:
     from oasys_diversity.app import OasysApp
@@ -61,7 +61,7 @@ def question_prompt(question: Question, answer: Answer) -> Content:
     parts: list[str | tuple[str, str]] = [(f"{question.label}: ", "bold"), (text, QUOTE_STYLE if is_quote else "")]
     if answer.note and answer.note.strip():
         parts += ["\n  ↳ In their words: ", (quoted(answer.note), QUOTE_STYLE)]
-    return Content.assemble(*parts)
+    return assemble(*parts)
 
 
 def domain_counts(questions: list[Question], assessment: Assessment) -> str:
@@ -141,12 +141,13 @@ class ReviewScreen(Screen):
     def refresh_review(self) -> None:
         """Reload the answers and rebuild the list, keeping the officer's place."""
         from oasys_diversity.store import StoreError, load_assessment
+        from oasys_diversity.store_open import DB_ERRORS
 
         heading = self.query_one("#review-heading", Static)
         listing = self.query_one(ReviewList)
         try:
             assessment = load_assessment(self.oasys.db, self.case_id)
-        except (StoreError, sqlite3.Error, LookupError) as problem:
+        except (StoreError, *DB_ERRORS, LookupError) as problem:
             heading.update(f"The answers for case {self.case_id} could not be read: {type(problem).__name__}.")
             self.notify("Could not read this case's answers. Nothing has been changed.", severity="error")
             return

@@ -16,6 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Label, Static
 
+from oasys_diversity.screens.language import LanguageForm, record_from
 from oasys_diversity.screens.toggles import MarkedCheckbox
 
 PREFERRED_NAME = "person.preferred_name"
@@ -64,6 +65,8 @@ class StartScreen(Screen[None]):
         "**First** tick the privacy check (space): no one else can see the screen and other windows are closed.\n\n"
         "**Then** fill in the case reference, the name on the record, what the person likes to be called "
         "(optional) and your own name. **Tab** or **Enter** moves to the next box; **ctrl+s** continues.\n\n"
+        "**Then** the language of the conversation and the interpreter: here, needed but not here, or not "
+        "needed (with their language and how they joined). **ctrl+s** continues.\n\n"
         "**Then** the opening words appear: read them out or put them in your own words. **ctrl+s** (or Enter on "
         "the button) begins the conversation. The case is saved as soon as the details are accepted."
     )
@@ -99,6 +102,8 @@ class StartScreen(Screen[None]):
                     yield Static("", id=f"{field_id}-message", classes="field-message", markup=False)
                 with Horizontal(id="details-buttons"):
                     yield Button("Continue (ctrl+s)", id="continue", variant="primary")
+            # Language first: before a word of the opening is read out.
+            yield LanguageForm(id="language")
             with VerticalScroll(id="opening"):
                 yield Static("Opening words", classes="start-title", markup=False)
                 yield Static(
@@ -156,12 +161,16 @@ class StartScreen(Screen[None]):
     def _continue_pressed(self) -> None:
         self.action_continue()
 
+    @on(Button.Pressed, "#language-continue")
+    def _language_pressed(self) -> None:
+        self.action_continue()
+
     @on(Button.Pressed, "#begin")
     def _begin_pressed(self) -> None:
         self.action_begin()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # One key, two stages: ctrl+s continues from the details, then begins from the opening words.
+        # One key, three stages: ctrl+s continues from the details and the language, then begins.
         opening = self.query_one(ContentSwitcher).current == "opening"
         if action == "continue":
             return not opening
@@ -174,15 +183,22 @@ class StartScreen(Screen[None]):
         if switcher.current == "opening":
             self.action_begin()
             return
+        if switcher.current == "language":
+            assert self.case_id is not None
+            if record_from(self.query_one(LanguageForm), self.case_id):
+                switcher.current = "opening"
+                # Focus the words themselves, so the arrow keys scroll them while they are read out.
+                self.query_one("#opening", VerticalScroll).focus()
+                self.refresh_bindings()
+            return
         wrong = self.problems()
         if wrong:
             self.query_one("#privacy" if wrong[0] == "privacy" else f"#{wrong[0]}").focus()
             self.notify("Some details are missing; each one is marked with ✗.", severity="warning")
             return
         if self._create_case():
-            switcher.current = "opening"
-            # Focus the words themselves, so the arrow keys scroll them while they are read out.
-            self.query_one("#opening", VerticalScroll).focus()
+            switcher.current = "language"
+            self.query_one(LanguageForm).focus_first()
             self.refresh_bindings()
 
     def _create_case(self) -> bool:
@@ -230,9 +246,9 @@ class StartScreen(Screen[None]):
 
     def action_back(self) -> None:
         switcher = self.query_one(ContentSwitcher)
-        if switcher.current == "opening":
+        if switcher.current in ("opening", "language"):
             # The case is saved already; changing a detail now updates it.
-            switcher.current = "details"
+            switcher.current = "language" if switcher.current == "opening" else "details"
             self.refresh_bindings()
             return
         typed = any(self._value(field_id) for field_id, *_ in FIELDS if field_id != "officer")

@@ -14,6 +14,9 @@ def _private_data_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    # Databases are encrypted: each test's key is generated into its own key file on first use,
+    # so no test asks for a passphrase or touches the real keyring.
+    monkeypatch.setenv("OASYS_DIVERSITY_KEY_FILE", str(home / "database.key"))
     # No cursor blink or animation to wait for: app tests and snapshots stay deterministic.
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     yield

@@ -69,11 +69,13 @@ def plan_for(
 
 
 def objective_ids(plan: Plan) -> list[str]:
-    return [o.id for o in plan.objectives]
+    """Every rule the plan carries: its objectives, the rules merged into them, and the also-suggested ones."""
+    return [rule_id for o in plan.objectives + plan.also_suggested for rule_id in (o.id, *o.merged_from)]
 
 
 def objective(plan: Plan, objective_id: str):
-    found = [o for o in plan.objectives if o.id == objective_id]
+    """The objective carrying this rule: its own, or the one it was merged into (in the plan or also suggested)."""
+    found = [o for o in plan.objectives + plan.also_suggested if objective_id in (o.id, *o.merged_from)]
     assert found, f"{objective_id} not in plan: {objective_ids(plan)}"
     return found[0]
 

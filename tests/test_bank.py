@@ -592,8 +592,10 @@ def test_dump_is_json_ready_and_complete():
         "show_if",
         "note_prompt",
         "sensitive",
+        "depth",
         "min",
         "max",
+        "record_only",
     }
     assert needs["show_if"] == {"question": "faith.religion", "op": "not_in", "value": ["no_religion"]}
     assert needs["options"][0] == {"code": "prayer_times", "label": "Prayer times", "group": None, "describe": False}
@@ -619,3 +621,62 @@ def test_domain_table_problems_name_the_domain(bank_dir: Path):
         f"{culture}:{id_line}: domain 'culture': 'introduction' is missing",
         f"{culture}:{line_of(culture, 'order =')}: domain 'culture': 'order' must be a whole number",
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Core and deeper
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_question_is_core_unless_marked_deeper_and_nothing_else_is_allowed(bank_dir: Path):
+    assert {q.depth for q in load_bank(VALID).questions} == {"core"}
+    faith = bank_dir / "faith.toml"
+    patch(faith, 'label = "Religion"\n', 'label = "Religion"\ndepth = "sometimes"\n')
+    problems = check_bank(bank_dir)
+    assert len(problems) == 1 and "depth" in problems[0] and str(line_of(faith, "depth =")) in problems[0]
+
+
+def test_a_core_follow_up_of_deeper_questions_only_is_reported(bank_dir: Path):
+    faith = bank_dir / "faith.toml"
+    patch(faith, 'label = "Religion"\n', 'label = "Religion"\ndepth = "deeper"\n')
+    problems = check_bank(bank_dir)
+    assert problems and all("a core follow-up of deeper questions only (faith.religion)" in p for p in problems)
+    assert all(p.startswith(f"{faith}:") for p in problems)
+
+
+def test_the_shipped_core_path_fits_one_supervision_and_covers_every_domain_and_guard():
+    from oasys_diversity.rules import load_rules
+    from oasys_diversity.steps import core_questions
+
+    bank = load_bank()
+    core = core_questions(bank)
+    assert len(core) <= 30
+    assert {q.domain for q in core} == {d.id for d in bank.domains}
+    core_ids = {q.id for q in core}
+    # A guard that adds or requires something must be able to fire on the core path. One that only forbids
+    # (family_involvement_declined) restricts objectives that only deeper answers can bring, so its own
+    # question may wait for the deeper path with them.
+    guards = [guard for guard in load_rules().guards if guard.must or guard.note or guard.must_not is None]
+    read = {qid for guard in guards for qid in _guard_questions(guard)}
+    assert read and read <= core_ids, sorted(read - core_ids)
+    # Every follow-up on the core path can be opened from the core path.
+    for question in core:
+        if question.show_if is not None:
+            assert set(question.show_if.question_ids()) & core_ids, question.id
+
+
+def _guard_questions(guard) -> list[str]:
+    found: list[str] = []
+
+    def walk(value) -> None:
+        if hasattr(value, "question_ids") and callable(value.question_ids):
+            found.extend(value.question_ids())
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+        elif hasattr(type(value), "model_fields"):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+
+    walk(guard)
+    return found

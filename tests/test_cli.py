@@ -12,6 +12,7 @@ import pytest
 
 from oasys_diversity.bank import BANK_FORMAT, check_bank, load_bank
 from oasys_diversity.cli import main
+from oasys_diversity.coverage import coverage as load_coverage
 from oasys_diversity.model import ASSESSMENT_FORMAT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "banks"
@@ -56,7 +57,12 @@ def test_questions_check_passes_on_the_shipped_bank(capsys):
     code, out, err = run(capsys, "questions", "check")
     assert (code, err) == (0, "")
     bank = load_bank()
-    assert out == f"question bank OK: {len(bank.domains)} domains, {len(bank.questions)} questions\n"
+    coverage = load_coverage(bank)
+    assert out == (
+        f"question bank OK: {len(bank.domains)} domains, {len(bank.questions)} questions\n"
+        f"{coverage.summary_line()}\n"
+        "every question feeds the plan or is marked record_only with a reason\n"
+    )
 
 
 def test_questions_check_passes_on_a_valid_folder(capsys):

@@ -45,6 +45,10 @@ TESTED_GUARDS = {
     "recent_harm_safety",
     "immigration_advice_wanted",
     "discreet_contact",
+    # Tested with the fictional people of tests/test_plan_findings.py (issue 8).
+    "requirements_within_reach",
+    "family_involvement_declined",
+    "interpreter_for_agreement",
 }
 
 
@@ -91,7 +95,9 @@ def test_no_right_to_work_leaves_out_paid_work_and_offers_advice_and_permitted_a
     assert advice.target_date <= ASSESSED_ON + timedelta(days=14)
     assert not {"employment", "education_training"} & referral_needs(plan)
     assert "immigration_advice" in referral_needs(plan)
-    assert any("Education or training with care-leaver support" in w and "paid work" in w for w in plan.warnings)
+    # Said once, for the officer's information, not as a warning to act on.
+    assert any("Education or training with care-leaver support" in w and "paid work" in w for w in plan.left_out)
+    assert not any(w.startswith("Left out") for w in plan.warnings)
     for o in plan.objectives:
         rule = rules().objective_rule(o.rule_id)
         assert not {"paid_work", "funded_course"} & set(rule.tags)
@@ -133,7 +139,7 @@ def test_no_right_to_work_carries_a_wish_for_reading_help_into_permitted_activit
     }
     plan = plan_for(assessment(answers))
     assert "reading_writing_support" not in objective_ids(plan)  # a course may be one they cannot take up
-    assert any("Help with reading and writing, if you want it" in w for w in plan.warnings)
+    assert any("Help with reading and writing, if you want it" in w for w in plan.left_out)
     activities = objective(plan, "permitted_activities")
     assert "help with your reading and writing" in activities.action
     assert "language.reading_help" in activities.because
@@ -242,8 +248,8 @@ def test_recorded_trauma_is_never_denied():
     )
     plan = plan_for(who, ruleset=with_rules(objectives=[*rules().objectives, denial]))
     assert "trauma_screen" not in objective_ids(plan)
-    assert any('"Trauma is never denied or assumed away": its wording is not allowed' in w for w in plan.warnings)
-    assert not any("no trauma" in w.lower() for w in plan.warnings)  # the warning never repeats the words
+    assert any('"Trauma is never denied or assumed away": its wording is not allowed' in w for w in plan.left_out)
+    assert not any("no trauma" in w.lower() for w in plan.left_out + plan.warnings)  # never repeats the words
 
     # The officer's own words are never rewritten, but they are flagged.
     edited = edit_objective(plan, "trauma_informed_supervision", measure="There is no trauma to work on.")
@@ -291,7 +297,9 @@ def test_justice_discrimination_acknowledged_with_complaint_route_and_allocation
     assert "trust" in objective(plan, "discrimination_acknowledged").measure
     preference = objective(plan, "officer_preference_recorded")
     assert "someone straight with me" in preference.action  # the person's own words
-    assert preference.owner == "someone_else" and preference.owner_name
+    # One objective about unfair treatment: the preference is a part of it, and names who decides.
+    assert preference is objective(plan, "discrimination_acknowledged")
+    assert "passed to the manager who allocates cases" in preference.action
 
 
 def test_justice_discrimination_without_a_stated_preference_invites_one():
@@ -417,10 +425,15 @@ def test_older_care_experience_gets_maturity_but_not_leaving_care():
     assert "leaving_care" not in referral_needs(plan)
 
 
-def test_young_adult_without_care_experience_gets_maturity_only():
+def test_young_adult_without_care_experience_gets_maturity_and_is_asked_about_a_mentor():
     plan = plan_for(assessment({"person.age": 22}))
-    assert objective_ids(plan) == ["maturity_considered"]
+    # A mentor is offered to every young adult as a question (issue 8), never on an ethnic category.
+    assert set(objective_ids(plan)) == {"culturally_specific_mentoring", "maturity_considered"}
     assert objective(plan, "maturity_considered").because == ["person.age"]
+    # Asked, never assumed from an ethnic category: whether the mentor shares their background is their choice.
+    mentor = objective(plan, "culturally_specific_mentoring")
+    assert "would like a mentor" in mentor.action and mentor.because == ["person.age"]
+    assert "people like you" not in mentor.action
 
 
 def test_an_adult_over_25_without_care_experience_gets_neither():
@@ -469,8 +482,8 @@ def test_a_rule_raised_by_silence_or_by_a_declined_topic_is_left_out():
     )
     assert "revisit_faith" not in objective_ids(plan)
     assert "assumed_fine" not in objective_ids(plan)
-    assert any("declined or not discussed" in w for w in plan.warnings)
-    assert any("no answer the person gave supports it" in w for w in plan.warnings)
+    assert any("declined or not discussed" in w for w in plan.left_out)
+    assert any("no answer the person gave supports it" in w for w in plan.left_out)
 
 
 def test_a_declined_follow_up_stops_the_objective_it_would_have_raised():
@@ -541,7 +554,9 @@ def test_recent_harm_gets_safety_planning_within_days_and_the_right_kind_of_supp
     plan = plan_for(person("woman_recent_harm_manchester"))  # domestic abuse, recent
     safety = objective(plan, "recent_harm_safety")
     assert safety.target_date <= ASSESSED_ON + timedelta(days=7)
-    assert safety.because == ["trauma.recent_harm"]
+    # What happened shapes the service named in the wording (issue 8), so it is among the reasons, with the
+    # answers of any safety objective joined to it.
+    assert {"trauma.recent_harm", "trauma.experiences"} <= set(safety.because)
     # A domestic abuse service, not a hate crime service: the national specialist service is offered.
     assert "victim_support" not in referral_needs(plan)
     assert "abuse_support" in referral_needs(plan)
@@ -569,7 +584,7 @@ def test_recent_harm_guard_adds_the_objective_if_the_rules_lose_it():
     ]
     plan = plan_for(person("woman_recent_harm_manchester"), ruleset=with_rules(objectives=narrowed))
     added = objective(plan, "recent_harm_safety")
-    assert added.because == ["trauma.recent_harm"]
+    assert {"trauma.recent_harm", "trauma.experiences"} <= set(added.because)
     assert added.target_date <= ASSESSED_ON + timedelta(days=7)
 
 
@@ -593,7 +608,7 @@ def test_immigration_advice_guard_adds_the_objective_if_the_rules_lose_it():
     ]
     plan = plan_for(person("kurdish_man_leeds_family_unaware"), ruleset=with_rules(objectives=narrowed))
     added = objective(plan, "immigration_advice")
-    assert added.because == ["immigration.legal_advice_wanted"]
+    assert "immigration.legal_advice_wanted" in added.because  # with the answers of its merged status group
     assert "You asked for help finding free advice" in added.action
 
 

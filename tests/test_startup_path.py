@@ -4,13 +4,13 @@ neither pydantic nor sqlite-utils, and give the same answers as the full store."
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
 import sqlite_utils
+from crypt_support import raw
 
 from oasys_diversity.bank import load_bank
 from oasys_diversity.model import Answer, Case, Plan
@@ -95,11 +95,11 @@ def test_the_migration_list_read_without_sqlite_utils_is_the_one_sqlite_utils_ru
     names = [m.name for m in migrations.pending(sqlite_utils.Database(memory=True, execute_plugins=False))]
     assert tuple(names) == KNOWN_MIGRATIONS
     assert SCHEMA_VERSION == len(KNOWN_MIGRATIONS)
-    fresh = sqlite3.connect(tmp_path / "fresh.db")
+    fresh = raw(tmp_path / "fresh.db")
     assert pending(fresh) == list(KNOWN_MIGRATIONS)
     fresh.close()
     open_db(tmp_path / "cases.db").close()
-    done = sqlite3.connect(tmp_path / "cases.db")
+    done = raw(tmp_path / "cases.db")
     assert pending(done) == []
     done.close()
 

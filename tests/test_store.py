@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import stat
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from crypt_support import decrypted_pages, raw
 
 from oasys_diversity.model import (
     Answer,
@@ -44,7 +44,8 @@ from oasys_diversity.store import (
     set_position,
     update_case,
 )
-from oasys_diversity.store_migrations import APP_MARKER, SCHEMA_VERSION
+from oasys_diversity.store_migrations import APP_MARKER, KNOWN_MIGRATIONS, SCHEMA_VERSION
+from oasys_diversity.store_open import DB_ERRORS
 
 # Words that must never leak into an error message: stand-ins for a person's name and answers.
 SECRET_NAME = "Zephyrine Quillfeather"
@@ -63,11 +64,6 @@ def answer(question_id: str, status: str = "answered", value=None, note: str | N
 def files_in(folder: Path) -> dict[str, bytes]:
     """Every file in a folder with its bytes: what a refusal must leave exactly as it was."""
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
-
-
-def raw(path: Path) -> sqlite3.Connection:
-    """A plain sqlite3 connection, bypassing the store, to inspect or tamper with a file."""
-    return sqlite3.connect(path, isolation_level=None)
 
 
 def checkpointed_copy(db, source: Path, target: Path) -> None:
@@ -173,7 +169,7 @@ def test_open_db_creates_parent_folders_and_the_schema(db_path):
         assert meta["app"] == APP_MARKER
         assert int(meta["schema_version"]) == SCHEMA_VERSION
         applied = [row["name"] for row in db["_sqlite_migrations"].rows]
-        assert applied == ["m001_initial_schema"]
+        assert applied == list(KNOWN_MIGRATIONS) and applied[0] == "m001_initial_schema"
     finally:
         db.close()
 
@@ -194,7 +190,7 @@ def test_reopening_keeps_data_and_does_not_migrate_again(db_path):
     again = open_db(db_path)
     try:
         assert get_case(again, case_id).reference == "X123456"
-        assert again["_sqlite_migrations"].count == 1
+        assert again["_sqlite_migrations"].count == len(KNOWN_MIGRATIONS)
     finally:
         again.close()
 
@@ -209,7 +205,7 @@ def test_an_empty_file_is_set_up_as_a_new_database(tmp_path):
         db.close()
 
 
-def test_an_sqlite_file_with_no_tables_is_set_up(tmp_path):
+def test_an_encrypted_file_with_no_tables_is_set_up(tmp_path):
     path = tmp_path / "blank.db"
     conn = raw(path)
     conn.execute("PRAGMA user_version = 0")
@@ -220,6 +216,15 @@ def test_an_sqlite_file_with_no_tables_is_set_up(tmp_path):
         assert "answers" in db.table_names()
     finally:
         db.close()
+
+
+def test_a_plain_sqlite_file_is_refused_with_a_hint_to_encrypt_it(tmp_path):
+    path = tmp_path / "blank.db"
+    conn = raw(path, plain=True)
+    conn.execute("PRAGMA user_version = 0")
+    conn.execute("VACUUM")
+    conn.close()
+    assert_refused(path, "not encrypted", "db encrypt")
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o000])
@@ -553,7 +558,7 @@ def test_save_answer_refusals(db, case_id):
 
 
 def test_the_database_refuses_a_value_on_an_unanswered_status(db, case_id):
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(DB_ERRORS):
         db.execute(
             "INSERT INTO answers (case_id, question_id, status, value, answered_at) VALUES (?, ?, ?, ?, ?)",
             [case_id, "faith.religion", "declined", '"muslim"', "2025-01-01T00:00:00+00:00"],
@@ -584,31 +589,31 @@ def test_load_assessment(db, case_id):
 
 def test_the_audit_trail_refuses_updates(db, case_id):
     save_answer(db, case_id, answer("faith.religion", value="muslim"), officer=OFFICER)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(DB_ERRORS, match="append-only"):
         db.execute("UPDATE audit SET new_value = NULL")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(DB_ERRORS, match="append-only"):
         db.execute("UPDATE audit SET officer = 'someone else' WHERE case_id = ?", [case_id])
 
 
 def test_the_audit_trail_refuses_deletes(db, case_id):
     save_answer(db, case_id, answer("faith.religion", value="muslim"), officer=OFFICER)
     count = db["audit"].count
-    with pytest.raises(sqlite3.DatabaseError, match="only when their case is erased"):
+    with pytest.raises(DB_ERRORS, match="only when their case is erased"):
         db.execute("DELETE FROM audit")
     assert db["audit"].count == count
 
 
 def test_listing_a_case_as_erased_does_not_unlock_its_audit_while_it_exists(db, case_id):
     db.execute("INSERT INTO erasures (case_id, erased_at) VALUES (?, '2025-01-01')", [case_id])
-    with pytest.raises(sqlite3.DatabaseError, match="only when their case is erased"):
+    with pytest.raises(DB_ERRORS, match="only when their case is erased"):
         db.execute("DELETE FROM audit WHERE case_id = ?", [case_id])
 
 
 def test_the_record_of_erasures_cannot_be_changed(db, case_id):
     erase_case(db, case_id, officer=OFFICER)
-    with pytest.raises(sqlite3.DatabaseError, match="cannot be changed"):
+    with pytest.raises(DB_ERRORS, match="cannot be changed"):
         db.execute("UPDATE erasures SET officer = 'nobody'")
-    with pytest.raises(sqlite3.DatabaseError, match="cannot be changed"):
+    with pytest.raises(DB_ERRORS, match="cannot be changed"):
         db.execute("DELETE FROM erasures")
 
 
@@ -793,17 +798,24 @@ def test_erased_text_is_gone_from_the_file_and_its_journal(db, db_path, case_id)
     save_answer(db, case_id, answer("trauma.violence", value=words, note=note), officer=OFFICER)
     save_answer(db, case_id, answer("trauma.violence", value=words + " (corrected)", note=note), officer=OFFICER)
     save_plan(db, case_id, a_plan("Quillfeather-plan-action-3310"), officer=OFFICER)
-    # The test can see the text before erasure: it is looking in the right place.
-    before = database_bytes(db_path)
+    # Encrypted: not one of the words is in the file as written to disk.
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for secret in (words, note, SECRET_NAME, "Quillfeather"):
+        assert secret.encode() not in database_bytes(db_path), secret
+    # The test can see the text before erasure once the pages are decrypted: it is looking in the right place.
+    before = decrypted_pages(db_path)
     for secret in (words, note, SECRET_NAME, "Quillfeather-plan-action-3310"):
         assert secret.encode() in before
     erase_case(db, case_id, officer=OFFICER)
-    after = database_bytes(db_path)
+    # Erasure empties the write-ahead log, and no decrypted page, free pages included, holds the words.
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    after = decrypted_pages(db_path)
     for secret in (words, note, SECRET_NAME, "Quillfeather-plan-action-3310", "Quillfeather"):
         assert secret.encode() not in after, secret
     # And still none once the connection has closed and the file is reopened.
     db.close()
-    assert b"Quillfeather" not in database_bytes(db_path)
+    assert b"Quillfeather" not in decrypted_pages(db_path)
 
 
 def test_erase_works_while_another_connection_is_open(db, db_path, case_id):
@@ -813,7 +825,7 @@ def test_erase_works_while_another_connection_is_open(db, db_path, case_id):
         assert len(list_cases(other)) == 1
         erase_case(db, case_id)
         assert list_cases(other) == []
-        assert b"Quillfeather" not in database_bytes(db_path)
+        assert b"Quillfeather" not in decrypted_pages(db_path)
     finally:
         other.close()
 

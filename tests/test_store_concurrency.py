@@ -12,6 +12,7 @@ import pytest
 
 from oasys_diversity.model import Case
 from oasys_diversity.store import audit_trail, create_case, get_case, load_assessment, open_db
+from oasys_diversity.store_migrations import KNOWN_MIGRATIONS
 
 pytestmark = pytest.mark.slow
 
@@ -107,6 +108,8 @@ def test_two_processes_writing_to_one_database(tmp_path):
         for name in ("shared", "alpha", "beta")
     }
     db.close()
+    # Both writers work on an encrypted database (the tests' key file, inherited by the child processes).
+    assert not db_path.read_bytes().startswith(b"SQLite format 3")
 
     outputs = run_writers(
         db_path,
@@ -158,7 +161,7 @@ def test_two_processes_creating_a_new_database_at_once(tmp_path):
     try:
         assert db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
         # The schema was set up exactly once, whichever process got there first.
-        assert [row["name"] for row in db["_sqlite_migrations"].rows] == ["m001_initial_schema"]
+        assert [row["name"] for row in db["_sqlite_migrations"].rows] == list(KNOWN_MIGRATIONS)
         for lines in outputs:
             # Each writer's first case holds its 20 "own" and 10 "shared" questions.
             case_id = next(int(line.split()[1]) for line in lines if line.startswith("created "))

@@ -93,6 +93,8 @@ def test_acknowledged_answers_survive_sigkill(tmp_path):
     db = open_db(db_path)
     case_id = create_case(db, Case(reference="K1", name="Crash Test", officer="Crash Test", assessed_on=date.today()))
     db.close()
+    # The run is on an encrypted database (the tests' key file): what the officer's laptop has.
+    assert not db_path.read_bytes().startswith(b"SQLite format 3")
 
     chooser = random.Random(20250314)
     confirmed: dict[str, int] = {}

@@ -5,7 +5,7 @@ The app object is what every screen reaches for: `app.db`, `app.bank`, `app.ques
 `open_question`, `show_review`, `show_plan`, `show_export`). Screens never open files themselves.
 
 Only this module and `screens/` import Textual. Start-up comes in two steps, so the officer can see
-and use the list of cases sooner: the database is opened with plain sqlite3 and the Cases screen lists
+and use the list of cases sooner: the database is opened with a bare (SQLCipher) connection and the Cases screen lists
 the cases; once that is on screen, a background thread loads the question bank (pydantic) and imports
 the store and sqlite-utils, while the screen already answers keys. When the bank is in, the progress
 column is counted. Anything that needs the bank first waits for it (`finish_loading`). The planner,
@@ -20,11 +20,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 import oasys_diversity.screens
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from oasys_diversity.model import QuestionBank
+    from oasys_diversity.sessions import ConversationSession
 
 
 def case_commands() -> type[Provider]:
@@ -103,6 +107,12 @@ class OasysApp(App[int]):
             self.set_officer(served_for)
         # Which database this app may open (store_kind.py); practice and demo stamp every screen and export.
         self.db_kind: str = "demo" if demo_folder is not None else "live"
+        # This sitting's language and interpreter for each case opened (recorded before its conversation).
+        self.sessions: dict[int, ConversationSession] = {}
+        # An unexpected error writes a crash report (its path, or None if it could not be written) and
+        # closes the app; `debug_tracebacks` shows Textual's traceback instead (it may hold personal data).
+        self.crash_report: Path | None | Literal[False] = False
+        self.debug_tracebacks = False
         if demo_folder is not None:
             self.sub_title = "DEMO — fictional people"
             self.set_banner("DEMO — fictional people")
@@ -116,10 +126,6 @@ class OasysApp(App[int]):
         """Stamp every screen (the header's title) and every export (`banner`) with e.g. PRACTICE."""
         self.banner = banner
         self.title = banner
-
-    def on_mount(self) -> None:
-        if self.db_kind == "practice":
-            self.show_scenarios()
 
     def show_scenarios(self) -> None:
         """The practice scenario picker (practice mode only; the live app says how to start practice)."""
@@ -138,8 +144,73 @@ class OasysApp(App[int]):
         self.push_screen(FeedbackScreen(case_id))
 
     # ------------------------------------------------------------------------------------------
+    # Text on screen: whatever a message or title holds (a name, a path, an error) is shown literally.
+    # ------------------------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text: messages carry names, paths and errors, never markup. A screen with
+        a status line of its own (the interview) shows notices there, never over its words."""
+        from oasys_diversity.safe_text import for_markup, for_terminal
+
+        notice = getattr(self.screen, "notify", None)
+        if getattr(self.screen, "show_notice", None) is not None and notice is not None:
+            notice(for_terminal(message), title=for_terminal(title), severity=severity)
+            return
+        super().notify(
+            for_markup(message) if markup else for_terminal(message),
+            title=for_terminal(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
+    async def on_event(self, event: events.Event) -> None:
+        # Pasted text may carry escape sequences (copied from a web page or another terminal): every box
+        # gets it with control characters made visible, as stored text is shown (see safe_text).
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            from oasys_diversity.safe_text import for_terminal
+
+            event.text = for_terminal(event.text)
+        await super().on_event(event)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's title: literal (Textual's default), and with control characters made visible."""
+        from oasys_diversity.safe_text import for_terminal
+
+        return super().format_title(for_terminal(title), for_terminal(sub_title))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error: no traceback on the terminal (its messages and locals may hold a name)."""
+        if self.debug_tracebacks:
+            super()._handle_exception(error)
+            return
+        from oasys_diversity.crash import write_crash_report
+
+        self._return_code = 1
+        if self._exception is None:
+            # Pilot tests re-raise it, so a crash still fails the test that caused it.
+            self._exception = error
+            self._exception_event.set()
+        if self.crash_report is False:
+            self.crash_report = write_crash_report(error)
+        self._close_messages_no_wait()
+
+    # ------------------------------------------------------------------------------------------
     # Start-up: open the database and the bank, or say clearly why not.
     # ------------------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+        if self.db_kind == "practice":
+            self.show_scenarios()
 
     def get_default_screen(self) -> Screen[Any]:
         """The Cases screen, at the bottom of the stack: it opens the database as it mounts."""
@@ -151,11 +222,19 @@ class OasysApp(App[int]):
         """Open the database (once). False, with an error screen the officer can act on, if it cannot be."""
         if self.connection is not None:
             return True
-        from oasys_diversity.store_open import StoreError, open_connection
+        from oasys_diversity.store_key import KeyNeeded, forget_passphrase, has_passphrase
+        from oasys_diversity.store_open import StoreError, WrongKey, open_connection
 
         try:
             self.connection = open_connection(self.db_path, self.db_kind)
+        except KeyNeeded as needed:
+            self._ask_passphrase(needed.new)
+            return False
         except (StoreError, OSError) as error:
+            if isinstance(error, WrongKey) and has_passphrase():
+                forget_passphrase()
+                self._ask_passphrase(False, "That passphrase does not open this case database. Try again.")
+                return False
             self._show_startup_error(
                 "The case database could not be opened",
                 f"Database: {self.db_path}\nNothing has been changed. Check the file can be written "
@@ -164,6 +243,21 @@ class OasysApp(App[int]):
             )
             return False
         return True
+
+    def _ask_passphrase(self, new: bool, problem: str = "") -> None:
+        """No key file or keyring: the officer types the passphrase (twice for a new database), then we open again."""
+        from oasys_diversity.screens.passphrase import PassphraseScreen
+        from oasys_diversity.store_key import set_passphrase
+
+        def entered(passphrase: str | None) -> None:
+            if passphrase is None:
+                self.exit(1, return_code=1)  # the officer chose not to unlock: nothing was opened
+                return
+            set_passphrase(passphrase)
+            self.load_data()
+
+        if not isinstance(self.screen, PassphraseScreen):
+            self.push_screen(PassphraseScreen(self.db_path, new=new, problem=problem), entered)
 
     def load_data(self) -> None:
         """Open the database and load the bank, then list the cases: the error screen's "try again"."""
@@ -308,8 +402,31 @@ class OasysApp(App[int]):
             return
         if not self._officer_from_start:
             self.officer = case.officer
+        if case_id not in self.sessions and not self._same_day_session(case_id):
+            # Language first: which language this sitting is in, and the interpreter, before anything is asked.
+            self.ask_language(case_id, then=lambda: self._open_interview(case_id, question_id))
+            return
+        if not self._record_open(case_id):
+            return
         self._back_to_cases()
         self.push_screen(InterviewScreen(case_id, question_id=question_id))
+
+    def _record_open(self, case_id: int) -> bool:
+        """Record that the officer opened the case (DPA 2018 s62), unless it is already open on screen.
+
+        False, with a message, when the record cannot be written: no look goes unrecorded.
+        """
+        if any(getattr(screen, "case_id", None) == case_id for screen in self.screen_stack):
+            return True
+        from oasys_diversity.store import StoreError
+        from oasys_diversity.store_access import record_access
+
+        try:
+            record_access(self.db, case_id, "opened", officer=self.officer or None, detail={"via": "app"})
+        except StoreError as error:
+            self.notify(f"Case {case_id} was not opened: {error}", severity="error", timeout=10)
+            return False
+        return True
 
     def _push_case_screen(self, case_id: int, make_screen: Callable[[int], Screen[Any]]) -> None:
         """Show review/plan/export on top of the interview, replacing another of the three if it is showing."""
@@ -331,6 +448,8 @@ class OasysApp(App[int]):
             except (StoreError, KeyError, LookupError) as error:
                 self.notify(f"Case {case_id} could not be opened: {error}", severity="error", timeout=10)
                 return
+        if not self._record_open(case_id):
+            return
         while len(self.screen_stack) > 1 and not isinstance(self.screen, CasesScreen | InterviewScreen):
             self.pop_screen()
         self.push_screen(make_screen(case_id))
@@ -355,6 +474,88 @@ class OasysApp(App[int]):
         from oasys_diversity.screens.report import ReportScreen
 
         self.push_screen(ReportScreen())
+
+    # ------------------------------------------------------------------------------------------
+    # The sitting: its language and interpreter, and the banner while an interpreter is missing.
+    # ------------------------------------------------------------------------------------------
+
+    def ask_language(self, case_id: int, then: Callable[[], None] | None) -> None:
+        """Ask (or change) this sitting's language and interpreter for a case, then carry on with `then`."""
+        from oasys_diversity.screens.language import LanguageScreen
+
+        def done(recorded: bool | None) -> None:
+            if recorded and then is not None:
+                # Once this screen has gone: opening the interview rearranges the screens below it.
+                self.call_later(then)
+
+        self.push_screen(LanguageScreen(case_id), done)
+
+    def _same_day_session(self, case_id: int) -> bool:
+        """A sitting recorded earlier today (the app was closed and opened again) carries on: not asked twice."""
+        from datetime import date
+
+        from oasys_diversity.store import StoreError
+        from oasys_diversity.store_sessions import latest_session
+
+        try:
+            latest = latest_session(self.db, case_id)
+        except StoreError:
+            return False
+        if latest is None or latest.started_at is None or latest.started_at.astimezone().date() != date.today():
+            return False
+        self.sessions[case_id] = latest
+        return True
+
+    def record_session(self, session: ConversationSession) -> ConversationSession:
+        """Save this sitting's language and interpreter (a new session, or a change to this one).
+
+        Raises StoreError when it cannot be saved; the caller says so and keeps what was typed.
+        """
+        from oasys_diversity.sessions import prefill_answers
+        from oasys_diversity.store import load_assessment, save_answer
+        from oasys_diversity.store_sessions import start_session, update_session
+
+        current = self.sessions.get(session.case_id)
+        if current is not None:
+            session = session.model_copy(update={"id": current.id, "started_at": current.started_at})
+            update_session(self.db, session, officer=self.officer)
+        else:
+            session = start_session(self.db, session, officer=self.officer)
+        answers = load_assessment(self.db, session.case_id).answers
+        for answer in prefill_answers(session, answers, self.bank):
+            save_answer(self.db, session.case_id, answer, officer=self.officer)
+        self.sessions[session.case_id] = session
+        self._screen_changed(self.screen)
+        return session
+
+    def interpreter_missing(self, case_id: int) -> bool:
+        """True while this sitting needs an interpreter who is not here: nothing may be treated as agreed."""
+        session = self.sessions.get(case_id)
+        return session is not None and session.interpreter_missing
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        """Every screen of a case says so at the top while an interpreter is needed and not here."""
+        self.call_after_refresh(self._show_banner, screen)
+
+    async def _show_banner(self, screen: Screen[Any]) -> None:
+        from textual.widgets import Static
+
+        from oasys_diversity.sessions import NO_INTERPRETER_BANNER
+
+        if not screen.is_attached:
+            return
+        case_id = getattr(screen, "case_id", None)
+        wanted = isinstance(case_id, int) and self.interpreter_missing(case_id)
+        shown = screen.query("#session-banner")
+        if wanted and not shown:
+            banner = Static(NO_INTERPRETER_BANNER, id="session-banner", markup=False)
+            banner.styles.background = "darkred"
+            banner.styles.color = "white"
+            banner.styles.text_style = "bold"
+            banner.styles.padding = (0, 1)
+            await screen.mount(banner, before=0)
+        elif not wanted and shown:
+            await shown.remove()
 
     def new_case(self) -> None:
         if not self.finish_loading():
@@ -425,9 +626,14 @@ def run_app(
     questions_dir: Path | None = None,
     directory_path: Path | None = None,
     demo: bool = False,
+    debug: bool = False,
     practice: bool = False,
 ) -> int:
-    """Run the app until the officer quits; the exit code for the command line."""
+    """Run the app until the officer quits; the exit code for the command line.
+
+    An unexpected error closes the app with one line and a crash report without personal data;
+    with `debug` Textual's own traceback is shown instead.
+    """
     demo_folder: Path | None = None
     if demo:
         import sys
@@ -449,11 +655,19 @@ def run_app(
         db_path = default_db_path()
     try:
         app = create_app(db_path, questions_dir, directory_path, demo_folder=demo_folder, practice=practice)
+        app.debug_tracebacks = debug
         result = app.run()
     finally:
         if demo_folder is not None:
             # The demo is throwaway: nothing of it outlives the session.
             shutil.rmtree(demo_folder, ignore_errors=True)
+    if app.crash_report is not False:
+        import sys
+
+        from oasys_diversity.crash import crash_line
+
+        print(crash_line(app.crash_report), file=sys.stderr)
+        return 1
     if isinstance(result, int):
         return result
     return app.return_code or 0

@@ -18,7 +18,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from oasys_diversity.content_limits import ContentLimitError, control_character, load_toml
 from oasys_diversity.model import QUESTION_ID, Condition, Domain, Question, QuestionBank, is_snake_case
+from oasys_diversity.safe_text import capped
 
 BANK_FORMAT = "oasys-diversity/question-bank@1"
 
@@ -149,7 +151,12 @@ def check_content(folder: Path | None = None) -> list[str]:
     if (root / "rules").is_dir() and importlib.util.find_spec("oasys_diversity.rules") is not None:
         from oasys_diversity.rules import check_rules
 
-        problems.extend(check_rules(root, bank))
+        rule_problems = check_rules(root, bank)
+        problems.extend(rule_problems)
+        if not rule_problems:
+            from oasys_diversity.coverage import coverage
+
+            problems.extend(coverage(bank, root).problems())
     directory = root / "directory"
     if directory.is_dir() and importlib.util.find_spec("oasys_diversity.directory") is not None:
         from oasys_diversity.directory import check_directory
@@ -165,7 +172,7 @@ def check_content(folder: Path | None = None) -> list[str]:
         except Exception:  # the rules' own problems are reported above; check the scenarios without them
             known_rules = None
         problems.extend(check_scenarios(scenarios, bank, known_rules))
-    return problems
+    return capped(problems)
 
 
 def dump_bank(bank: QuestionBank) -> dict[str, Any]:
@@ -198,8 +205,10 @@ def _dump_question(q: Question) -> dict[str, Any]:
         "show_if": q.show_if.model_dump(by_alias=True, exclude_none=True) if q.show_if else None,
         "note_prompt": q.note_prompt,
         "sensitive": q.sensitive,
+        "depth": q.depth,
         "min": q.min,
         "max": q.max,
+        "record_only": q.record_only,
     }
 
 
@@ -459,12 +468,14 @@ def _read_bank(folder: Path | None) -> tuple[QuestionBank | None, list[str]]:
         _check_question(item, problems)
         if item.question.show_if is not None:
             _check_condition(item, item.question.show_if, position, by_id, raw_ids, complete, problems)
+            _check_core_follow_up(item, by_id, problems)
     for f in files:
         _check_check_in(f, problems)
     if complete:
         _check_canonical(root, files, by_id, raw_ids, problems)
     if problems:
-        return None, sorted(problems, key=_file_and_line)
+        # Capped: one huge bad id must not turn into hundreds of megabytes of messages.
+        return None, capped(sorted(problems, key=_file_and_line))
     domains = []
     for f in files:
         assert f.domain is not None
@@ -490,9 +501,16 @@ def _read_file(path: Path, problems: list[str]) -> _DomainFile | None:
         problems.append(f"{path}:1: cannot be read ({error.strerror})")
         return None
     try:
-        data = tomllib.loads(text)
+        data = load_toml(text)
     except tomllib.TOMLDecodeError as error:
         problems.append(_toml_problem(path, error, text))
+        return None
+    except ContentLimitError as error:
+        problems.append(f"{path}:1: {error}")
+        return None
+    found = control_character(data, text)
+    if found is not None:
+        problems.append(f"{path}:{found[0]}: holds a control character ({found[1]}); bank text must be plain text")
         return None
     f = _DomainFile(path=path, map=_FileMap.scan(text))
     for key in data:
@@ -765,6 +783,21 @@ def _check_condition(
             problems.append(f.at(line, f"{q.id}: show_if op {op!r} on {condition.question} needs a number"))
     elif any(not isinstance(v, str) for v in values):
         problems.append(f.at(line, f"{q.id}: show_if value for {condition.question} must be text"))
+
+
+def _check_core_follow_up(item: _Parsed, by_id: dict[str, _Parsed], problems: list[str]) -> None:
+    """A core follow-up must be reachable on the core path: it cannot hang on deeper questions alone."""
+    q = item.question
+    assert q.show_if is not None
+    read = [by_id[qid].question for qid in q.show_if.question_ids() if qid in by_id]
+    if q.depth == "core" and read and all(r.depth == "deeper" for r in read):
+        problems.append(
+            item.file.at(
+                item.file.map.question_line(item.index, "depth"),
+                f"{q.id}: a core follow-up of deeper questions only ({', '.join(r.id for r in read)}) would never "
+                'show on the core path; mark it depth = "deeper" or make one of them core',
+            )
+        )
 
 
 def _check_check_in(f: _DomainFile, problems: list[str]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -52,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="a question bank folder instead of the shipped one",
         )
         target.add_argument("--directory", type=Path, metavar="PATH", default=default, help="a referral directory file")
+        target.add_argument(
+            "--debug",
+            action="store_true",
+            default=default if default is argparse.SUPPRESS else False,
+            help="show the full traceback of an unexpected error (it may contain personal data)",
+        )
 
     common = argparse.ArgumentParser(add_help=False)
     global_options(common, argparse.SUPPRESS)
@@ -79,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import", parents=[common], help="store an assessment interchange file (JSON or TOML); prints the case id"
     )
     imp.add_argument("file", type=Path)
+    _officer_option(imp, "who is importing it (default: your account name); the file's own officer is kept as who assessed")
 
     cases = sub.add_parser("cases", parents=[common], help="work with stored cases")
     csub = cases.add_subparsers(dest="cases_command", metavar="ACTION", required=True)
@@ -87,6 +95,28 @@ def build_parser() -> argparse.ArgumentParser:
     erase = csub.add_parser("erase", parents=[common], help="erase a case, its answers, plan and audit trail")
     erase.add_argument("case_id", type=int)
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    _officer_option(erase)
+    caudit = csub.add_parser(
+        "audit", parents=[common], help="who opened, changed, exported or erased a case, and when (never the answers)"
+    )
+    caudit.add_argument("case_id", type=int)
+    caudit.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    access = csub.add_parser(
+        "subject-access", parents=[common], help="write everything held about a person into a new folder"
+    )
+    access.add_argument("case_id", type=int)
+    access.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="a new or empty folder")
+    _officer_option(access)
+    retention = csub.add_parser(
+        "retention", parents=[common], help="list cases untouched longer than the retention period; erase them"
+    )
+    period = retention.add_mutually_exclusive_group()
+    period.add_argument("--older-than", type=int, metavar="DAYS", help="untouched for more than DAYS days")
+    period.add_argument(
+        "--months", type=int, metavar="N", help="untouched for more than N months (default: the configured period)"
+    )
+    retention.add_argument("--yes", action="store_true", help="erase them without asking")
+    _officer_option(retention)
 
     plan = sub.add_parser(
         "plan", parents=[common], help="build the plan for an interchange file without touching any database"
@@ -135,7 +165,26 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--redact", action="store_true", help="initials for names; no reference; no quotes")
     export.add_argument("--out", type=Path, help="where to write (default: standard output for text formats)")
     export.add_argument("--banner", help="a banner stamped on every page (e.g. PRACTICE)")
+    export.add_argument("--force", action="store_true", help="replace the --out file if it exists (never a read-only one)")
+    _officer_option(export)
+
+    from oasys_diversity.cli_store import add_commands
+
+    add_commands(sub, common)
     return parser
+
+
+def _officer_option(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    parser.add_argument(
+        "--officer", metavar="NAME", help=help or "who is doing this, for the audit (default: your account name)"
+    )
+
+
+def _officer(args: argparse.Namespace) -> str:
+    """Who runs the command, for the audit: --officer, else the operating system's account name."""
+    from oasys_diversity.store_access import officer_or_os_user
+
+    return officer_or_os_user(getattr(args, "officer", None))
 
 
 def _bank(args: argparse.Namespace, folder: Path | None = None):
@@ -148,11 +197,12 @@ def _bank(args: argparse.Namespace, folder: Path | None = None):
 
 
 def _db(args: argparse.Namespace):
+    from oasys_diversity.cli_store import KeyCommandError, with_key
     from oasys_diversity.store import StoreError, default_db_path, open_db
 
     try:
-        return open_db(args.db or default_db_path())
-    except StoreError as error:
+        return with_key(lambda: open_db(args.db or default_db_path()))
+    except (StoreError, KeyCommandError) as error:
         raise CommandError(str(error)) from None
 
 
@@ -167,10 +217,24 @@ def cmd_questions(args: argparse.Namespace) -> int:
             return 1
         bank = _bank(args, args.dir)
         print(f"question bank OK: {len(bank.domains)} domains, {len(bank.questions)} questions")
+        _print_coverage(bank, args.dir or args.questions)
         return 0
     bank = _bank(args, args.dir)
     print(json.dumps(dump_bank(bank), indent=2, ensure_ascii=False))
     return 0
+
+
+def _print_coverage(bank, folder: Path | None) -> None:
+    """How many questions feed the plan (only for a bank with plan rules beside it)."""
+    from oasys_diversity.coverage import coverage
+    from oasys_diversity.rules import rules_dir
+
+    if folder is not None and not rules_dir(Path(folder)).is_dir():
+        return
+    found = coverage(bank, folder)
+    print(found.summary_line())
+    if not found.unread:
+        print("every question feeds the plan or is marked record_only with a reason")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -185,7 +249,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     # The file is checked in full before the database is opened: a bad file never touches it.
     db = _db(args)
     try:
-        case_id = import_assessment(db, assessment, bank)
+        case_id = import_assessment(db, assessment, bank, officer=_officer(args), source=os.path.abspath(args.file))
     except StoreError as error:
         raise CommandError(str(error)) from None
     print(case_id)
@@ -193,10 +257,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_cases(args: argparse.Namespace) -> int:
-    import getpass
-
     from oasys_diversity.store import StoreError, erase_case, list_cases
 
+    if args.cases_command in ("audit", "subject-access", "retention"):
+        from oasys_diversity import cli_rights
+
+        return cli_rights.run(args, _db(args), _officer(args), _bank)
     db = _db(args)
     if args.cases_command == "erase":
         if not args.yes:
@@ -207,12 +273,8 @@ def cmd_cases(args: argparse.Namespace) -> int:
                 print("nothing erased")
                 return 1
         try:
-            # The erasures table records who erased it: the account running the command.
-            who = getpass.getuser()
-        except (OSError, KeyError):
-            who = None
-        try:
-            erase_case(db, args.case_id, officer=who)
+            # The erasures table records who erased it: --officer, else the account running the command.
+            erase_case(db, args.case_id, officer=_officer(args))
         except StoreError as error:
             raise CommandError(str(error)) from None
         print(f"case {args.case_id} erased")
@@ -288,6 +350,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             directory_path=args.directory,
             easy_read=args.easy_read,
             notices=notices,
+            force=args.force,
+            officer=_officer(args),
         )
     except ExportError as error:
         raise CommandError(str(error)) from None
@@ -301,12 +365,34 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace, demo: bool = False) -> int:
     from oasys_diversity.app import run_app
 
-    return run_app(db_path=args.db, questions_dir=args.questions, directory_path=args.directory, demo=demo)
+    # The app draws on the real terminal itself; its text is made safe where it is shown.
+    sys.stdout, sys.stderr = getattr(sys.stdout, "stream", sys.stdout), getattr(sys.stderr, "stream", sys.stderr)
+    return run_app(
+        db_path=args.db, questions_dir=args.questions, directory_path=args.directory, demo=demo, debug=args.debug
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command. Everything it prints passes through `safe_text.for_terminal`, so a name or file
+    holding escape sequences cannot reach the terminal; an unexpected error prints one line and writes a
+    crash report without personal data (`--debug` shows the traceback instead)."""
+    from oasys_diversity.safe_text import TerminalWriter
+
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalWriter(stdout), TerminalWriter(stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _main(argv: list[str] | None) -> int:
+    from oasys_diversity.cli_store import KeyCommandError, cmd_backup, cmd_db
+
     args = build_parser().parse_args(argv)
     handlers = {
+        "db": cmd_db,
+        "backup": cmd_backup,
         "questions": cmd_questions,
         "import": cmd_import,
         "cases": cmd_cases,
@@ -326,9 +412,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             return cmd_app(args, demo=True)
         return handlers[args.command](args)
-    except CommandError as error:
-        print(f"oasys-diversity: {error}", file=sys.stderr)
-        return error.code
+    except (CommandError, KeyCommandError) as error:
+        from oasys_diversity.safe_text import capped
+
+        # One line per problem, capped: a file of a million bad keys does not print a million lines.
+        for line in capped(f"oasys-diversity: {error}".splitlines()):
+            print(line, file=sys.stderr)
+        return getattr(error, "code", 1)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -337,6 +427,12 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as error:
+        if args.debug:
+            raise
+        from oasys_diversity.crash import report_crash
+
+        return report_crash(error)
 
 
 if __name__ == "__main__":

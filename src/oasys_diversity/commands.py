@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+
+from oasys_diversity.safe_text import for_markup, for_terminal
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,11 @@ class PaletteCommand:
     text: str
     run: Callable[[], Any]
     help: str
+
+    def __post_init__(self) -> None:
+        # Names, references and bank text may hold control characters: shown visibly, never sent raw.
+        object.__setattr__(self, "text", for_terminal(self.text))
+        object.__setattr__(self, "help", for_terminal(self.help))
 
 
 class CaseCommands(Provider):
@@ -110,13 +118,30 @@ class CaseCommands(Provider):
         shown = [c for c in self._commands if not c.text.startswith(("Jump to question", "Switch case: "))]
         shown += [c for c in self._commands if c.text == "Switch case: show all cases"]
         for command in sorted(shown, key=lambda c: c.text.startswith("Go to domain")):
-            yield DiscoveryHit(command.text, command.run, help=command.help or None)
+            yield DiscoveryHit(Content(command.text), command.run, text=command.text, help=_help(command))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for command in self._commands:
             score = matcher.match(command.text)
             if score > 0:
-                yield Hit(
-                    score, matcher.highlight(command.text), command.run, text=command.text, help=command.help or None
-                )
+                yield Hit(score, _highlight(matcher, command.text), command.run, text=command.text, help=_help(command))
+
+
+# Entries hold names and references, so they are always Content: the palette reads a plain string as markup
+# (`[@click=app.quit]z[/]` would run an action). Their text is made safe once, in `PaletteCommand`.
+
+
+def _help(command: PaletteCommand) -> str | None:
+    # The palette reads help as markup: escaped, so a `[` in it is shown, never parsed.
+    return for_markup(command.help) if command.help else None
+
+
+def _highlight(matcher: Matcher, text: str) -> Content:
+    """The entry with the typed letters picked out, built from literal text (Matcher.highlight parses markup)."""
+    content = Content(text)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    for offset in offsets:
+        if not text[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

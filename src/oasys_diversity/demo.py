@@ -7,15 +7,18 @@ it, and deletes the folder when the app closes. Nothing here touches the officer
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from datetime import date
 from pathlib import Path
 
 from oasys_diversity.model import QuestionBank
+from oasys_diversity.store_key import KEY_FILE_ENV
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 DEMO_DB_NAME = "demo.db"
+DEMO_KEY_NAME = "demo.key"
 # The people whose plan is built and saved, as a finished assessment would have one.
 WITH_PLAN = ("4-finished.json",)
 
@@ -106,6 +109,9 @@ def build_demo(questions_dir: Path | None = None, directory_path: Path | None = 
     from oasys_diversity.bank import BankError, load_bank
 
     folder = Path(tempfile.mkdtemp(prefix="oasys-diversity-demo-"))
+    # The demo database is encrypted like any other, with a key of its own generated into the demo
+    # folder: it never asks for a passphrase, never touches the keyring, and goes when the folder does.
+    os.environ[KEY_FILE_ENV] = str(folder / DEMO_KEY_NAME)
     try:
         bank = load_bank(questions_dir)
         db_path = folder / DEMO_DB_NAME

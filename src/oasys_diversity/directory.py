@@ -444,6 +444,19 @@ def directory_report(path: Path | None = None) -> tuple[list[str], list[str]]:
 # ---------------------------------------------------------------------------------------------
 
 
+# The answers `PersonFacts.from_answers` reads to match referrals (`questions check` counts them as feeding the plan).
+MATCHING_QUESTIONS = (
+    "person.age",
+    "person.area",
+    "person.gender",
+    "language.interpreter_language",
+    "language.preferred_language",
+    "language.first_language",
+    "faith.religion",
+    "ethnicity.ons_category",
+)
+
+
 @dataclass
 class PersonFacts:
     """What matching may use, taken only from answered questions (never inferred from a name)."""

@@ -313,12 +313,16 @@ def _present(check: PlanCheck, plan: Plan, rules: RuleSet) -> bool:
     if check.need is not None:
         return any(check.need in r.needs for r in plan.referrals if r.state != "declined")
 
+    def rule_ids(objective: Any) -> list[str]:
+        """The rules behind an objective: its own, and any merged into it (merge_group)."""
+        return [objective.rule_id or objective.id, *getattr(objective, "merged_from", [])]
+
     def tags(objective: Any) -> list[str]:
-        rule = rules.objective_rule(objective.rule_id or objective.id)
-        return rule.tags if rule is not None else []
+        found = [rules.objective_rule(rule_id) for rule_id in rule_ids(objective)]
+        return [tag for rule in found if rule is not None for tag in rule.tags]
 
     for objective in _kept(plan):
-        if check.objective is not None and check.objective in (objective.rule_id, objective.id):
+        if check.objective is not None and check.objective in (objective.id, *rule_ids(objective)):
             return True
         if check.tag is not None and check.tag in tags(objective):
             return True

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from oasys_diversity.model import (
     ANSWER_STATUSES,
     ASSESSMENT_FORMAT,
+    MAX_NOTE_CHARS,
     QUESTION_ID,
     Answer,
     Assessment,
@@ -28,12 +29,20 @@ from oasys_diversity.model import (
     QuestionBank,
     is_snake_case,
 )
+from oasys_diversity.safe_text import has_lone_surrogate
 
 FORMAT_PREFIX = "oasys-diversity/assessment@"
 FORMAT_VERSION = 1
 CASE_FIELDS = ("reference", "name", "officer", "assessed_on")
 ANSWER_FIELDS = ("status", "value", "note")
 SUFFIXES = (".json", ".toml")
+
+# Limits (docs/interchange.md). The format itself is four levels deep (file → answers → question →
+# list of codes); anything deeper, larger or longer is refused before it is looked at.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_DEPTH = 16
+MAX_NUMBER_DIGITS = 15  # a whole number has at most 15 digits (exact in a float, as JSON readers keep it)
+MAX_TEXT_CHARS = MAX_NOTE_CHARS  # a name, reference, answer or note
 
 
 class InterchangeError(Exception):
@@ -53,7 +62,9 @@ def parse_assessment(data: Any, bank: QuestionBank) -> Assessment:
     """An Assessment from interchange data, checked against `bank`. Raises InterchangeError listing every problem."""
     if not isinstance(data, dict):
         raise InterchangeError(["the file must hold one object (a table) with format, case and answers"])
-    problems: list[str] = []
+    problems = _shape_problems(data)
+    if problems:
+        raise InterchangeError(problems)
     stop = _check_format(data.get("format"), problems)
     if stop:
         raise InterchangeError(problems)
@@ -79,6 +90,8 @@ def _load(path: Path) -> Any:
     if suffix not in SUFFIXES:
         raise InterchangeError([f"{path}: use a .json or .toml file (an assessment interchange file)"])
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InterchangeError([f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; not an interchange file"])
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InterchangeError([f"{path}: no such file"]) from None
@@ -90,6 +103,18 @@ def _load(path: Path) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InterchangeError([f"{path}: not UTF-8 text"]) from None
+    try:
+        return _parse_text(path, suffix, text)
+    except RecursionError:
+        raise InterchangeError([f"{path}: nested more than {MAX_DEPTH} levels deep; not an interchange file"]) from None
+    except ValueError as error:
+        # Not a decode error: int() refusing a number of thousands of digits (sys.get_int_max_str_digits).
+        if "digits" in str(error):
+            raise InterchangeError([f"{path}: holds a number with too many digits"]) from None
+        raise InterchangeError([f"{path}: cannot be read as {suffix[1:].upper()} ({type(error).__name__})"]) from None
+
+
+def _parse_text(path: Path, suffix: str, text: str) -> Any:
     if suffix == ".json":
         try:
             return json.loads(text)
@@ -108,6 +133,39 @@ def _load(path: Path) -> Any:
                 [f"{path}:{found.group(1)}: not valid TOML: {message[: found.start()]} (column {found.group(2)})"]
             ) from None
         raise InterchangeError([f"{path}: not valid TOML: {message}"]) from None
+
+
+def _shape_problems(data: dict[str, Any]) -> list[str]:
+    """Problems with the file's shape as a whole: too deep, a huge number, text too long or not valid Unicode.
+
+    Walked without recursion, so no depth of nesting can exhaust the stack. Places are named by their
+    keys when those look like identifiers; text is never quoted.
+    """
+    problems: list[str] = []
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack and len(problems) < 20:
+        value, where, depth = stack.pop()
+        place = where or "the file"
+        if depth > MAX_DEPTH:
+            problems.append(f"{place}: nested more than {MAX_DEPTH} levels deep")
+            continue
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and has_lone_surrogate(key):
+                    problems.append(f"{place}: a key is not valid Unicode text (it holds a lone surrogate)")
+                    continue
+                shown = key if QUESTION_ID.match(key) or is_snake_case(key) else "(a key)"
+                stack.append((item, f"{where}.{shown}" if where else shown, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{index}]", depth + 1) for index, item in enumerate(value))
+        elif isinstance(value, str):
+            if has_lone_surrogate(value):
+                problems.append(f"{place}: not valid Unicode text (it holds a lone surrogate such as \\ud800)")
+            elif len(value) > MAX_TEXT_CHARS:
+                problems.append(f"{place}: is {len(value):,} characters long; the most kept is {MAX_TEXT_CHARS:,}")
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**MAX_NUMBER_DIGITS:
+            problems.append(f"{place}: a number with more than {MAX_NUMBER_DIGITS} digits")
+    return sorted(problems)
 
 
 def _check_format(value: Any, problems: list[str]) -> bool:
@@ -159,6 +217,8 @@ def _case_message(field: str, detail: dict[str, Any]) -> str:
     if detail["type"] == "missing":
         return "is missing"
     if field == "assessed_on":
+        if detail["type"] == "value_error":
+            return str(detail["msg"]).removeprefix("Value error, ")
         return "must be a date (YYYY-MM-DD)"
     if detail["type"] == "string_type":
         return "must be text"

@@ -14,6 +14,26 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 ASSESSMENT_FORMAT = "oasys-diversity/assessment@1"
 
+# Dates a record can hold (an assessment's date, a date answer): anything else is a typing or file error,
+# and dates near year 9999 break date arithmetic in the planner and the exports.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+# The longest note or typed answer kept, in characters (about eight pages): longer is refused with a message.
+MAX_NOTE_CHARS = 20_000
+
+
+def date_in_range(day: date) -> bool:
+    """True for a date from 1900-01-01 to 2100-12-31."""
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def too_long(text: str | None) -> str | None:
+    """A message when `text` is over MAX_NOTE_CHARS (it never quotes the text), else None."""
+    if text is None or len(text) <= MAX_NOTE_CHARS:
+        return None
+    return f"is {len(text):,} characters long; the most kept is {MAX_NOTE_CHARS:,}"
+
+
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
@@ -80,6 +100,13 @@ class Case(BaseModel):
         value = value.strip()
         if not value:
             raise ValueError("must not be blank")
+        return value
+
+    @field_validator("assessed_on")
+    @classmethod
+    def _plausible_date(cls, value: date) -> date:
+        if not date_in_range(value):
+            raise ValueError(f"must be a date from {EARLIEST_DATE.year} to {LATEST_DATE.year}")
         return value
 
 
@@ -261,8 +288,14 @@ class Question(BaseModel):
     note_prompt: str | None = None
     # Sensitive questions come after the domain's check-in.
     sensitive: bool = False
+    # "core": on the conversation that fits one supervision; "deeper": offered per domain afterwards.
+    # A bank written before depths existed is all core, as its questions all were.
+    depth: Literal["core", "deeper"] = "core"
     min: float | None = None
     max: float | None = None
+    # Why this answer is kept for the record only and feeds no plan rule (`questions check` reports a question
+    # that no rule, guard, warning, referral match or summary section reads, unless it says why here).
+    record_only: str | None = None
     # Filled in by the loader from the file the question came from.
     domain: str = ""
     source_file: str | None = None
@@ -303,6 +336,8 @@ class Question(BaseModel):
         if self.kind == "text":
             if not isinstance(value, str):
                 raise ValueError(f"{where}: expected text")
+            if (problem := too_long(value)) is not None:
+                raise ValueError(f"{where}: the answer {problem}")
             return value
         if self.kind == "number":
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -316,9 +351,11 @@ class Question(BaseModel):
             if not isinstance(value, str):
                 raise ValueError(f"{where}: expected a date as YYYY-MM-DD")
             try:
-                date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 raise ValueError(f"{where}: expected a date as YYYY-MM-DD") from None
+            if not date_in_range(day):
+                raise ValueError(f"{where}: expected a date from {EARLIEST_DATE.year} to {LATEST_DATE.year}")
             return value
         raise ValueError(f"{where}: unknown kind {self.kind}")
 
@@ -462,6 +499,82 @@ class Objective(BaseModel):
     state: ItemState = "suggested"
     reason: str | None = None  # why declined, when declined
     rule_id: str | None = None
+    # The officer's decisions, each its own field so that no action overwrites another: recording the
+    # person's view never clears "accepted", and accepting never hides an edit. `state` is derived from them
+    # (kept for plan JSON readers); a plan saved before these fields existed has them derived from `state`.
+    title: str | None = None  # the officer's title; None means the rule's title (or the need area)
+    accepted: bool = False
+    declined: bool = False  # set aside, with `reason`
+    edited: bool = False  # the officer changed its wording, title, owner, date or measure
+    edited_fields: list[str] = Field(default_factory=list)  # which of those, in the order first changed
+    own: bool = False  # the officer's own objective, not from a rule
+    # Other rules of the same merge group whose parts were joined into this objective (the planner's merging).
+    merged_from: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _decisions_from_state(cls, data: Any) -> Any:
+        """A plan saved before the separate decision fields: read them from its single `state`."""
+        if not isinstance(data, dict) or any(key in data for key in DECISION_FIELDS):
+            return data
+        state = data.get("state", "suggested")
+        legacy_own = data.get("rule_id") is None and str(data.get("id", "")).startswith("own-")
+        return {
+            **data,
+            "accepted": state == "accepted",
+            "declined": state == "declined",
+            "edited": state == "edited",
+            "own": state == "added" or (state == "declined" and legacy_own),
+        }
+
+    @model_validator(mode="after")
+    def _state_from_decisions(self) -> Objective:
+        self.state = objective_state(self)
+        return self
+
+    @property
+    def kept_by_officer(self) -> bool:
+        """Anything the officer did or recorded: a recompute keeps the objective exactly as it is."""
+        return self.own or self.accepted or self.declined or self.edited or bool(self.person_view)
+
+
+DECISION_FIELDS = ("accepted", "declined", "edited", "own")
+
+# What the officer can change on an objective, named as the screens and exports name them.
+EDITED_FIELD_LABELS = {
+    "title": "title",
+    "need_area": "need area",
+    "action": "what will happen",
+    "owner": "who",
+    "owner_name": "their name",
+    "target_date": "target date",
+    "measure": "how we will know",
+}
+
+
+def objective_state(objective: Objective) -> ItemState:
+    """The one-word state plan JSON has always carried, derived from the separate decisions."""
+    if objective.declined:
+        return "declined"
+    if objective.own:
+        return "added"
+    if objective.accepted:
+        return "accepted"
+    return "edited" if objective.edited else "suggested"
+
+
+def objective_status(objective: Objective) -> str:
+    """Every decision on an objective, truly named: "Accepted; changed by the officer (target date)"."""
+    if objective.declined:
+        parts = ["Set aside"]
+    elif objective.own:
+        parts = ["Added by the officer"] + (["accepted"] if objective.accepted else [])
+    else:
+        parts = ["Accepted" if objective.accepted else "Suggested, not yet accepted"]
+    if objective.edited and not objective.own:
+        changed = ", ".join(EDITED_FIELD_LABELS.get(name, name) for name in objective.edited_fields)
+        parts.append(f"changed by the officer ({changed})" if changed else "changed by the officer")
+    return "; ".join(parts)
 
 
 ReferralState = Literal["suggested", "accepted", "declined"]
@@ -504,6 +617,10 @@ class Plan(BaseModel):
     agreement: Agreement = "not_yet_asked"
     agreement_reason: str | None = None  # the person's reasons, in their words
     agreed_on: date | None = None  # the day they said they agree (kept while they still do)
+    # Suggestions beyond the plan's limit, most urgent first, for the officer to promote.
+    also_suggested: list[Objective] = Field(default_factory=list)
+    # What a guard left out, and why: for the officer's information, not a warning.
+    left_out: list[str] = Field(default_factory=list)
 
 
 def is_snake_case(code: str) -> bool:

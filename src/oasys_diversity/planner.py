@@ -7,9 +7,11 @@ same plan, and nothing is read from or written to disk. The steps, in order:
    that made the condition hold; its target date counted from when those answers were given);
 2. guard rules that hold add what must be there, cap target dates, and leave out what must not be there;
 3. the officer's own work from `previous` (edited, accepted, declined, added) is kept exactly; only
-   untouched suggestions move;
+   untouched suggestions move; suggestions of one merge group become one objective, and at most eight form
+   the plan, most urgent first, the rest "also suggested" (plan_shortlist.py);
 4. the objectives' need tags are matched to the directory (person's area first, then national);
-5. what is still to discuss, what was declined, and warnings for the officer are listed.
+5. what is still to discuss, what was declined, and warnings where the officer must act are listed (what a
+   guard left out is listed apart, in `left_out`).
 
 The screens call the small pure helpers at the bottom (`accept_objective`, `edit_objective`, ...) to record
 the officer's decisions, then save the plan; the next `build_plan(..., previous=that plan)` respects them.
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from oasys_diversity.directory import Directory, PersonFacts, is_stale, match_services
+from oasys_diversity.directory import Directory, PersonFacts, _speaks, is_stale, match_services
 from oasys_diversity.model import (
     AGREEMENT_LABELS,
     NEED_AREA_LABELS,
@@ -30,13 +32,15 @@ from oasys_diversity.model import (
     Agreement,
     Answer,
     Assessment,
-    ItemState,
     Objective,
     Plan,
     QuestionBank,
     Referral,
     ReferralState,
+    objective_state,
+    objective_status,
 )
+from oasys_diversity.plan_shortlist import PLAN_LIMIT, Member, merge, shortlist
 from oasys_diversity.rules import (
     GuardRule,
     MustItem,
@@ -59,6 +63,9 @@ class _Suggestion:
     rule: ObjectiveRule
     added_by: str | None = None  # the guard that added it, when the rules alone did not
     needs: list[str] = field(default_factory=list)
+    part: str = ""  # its words when it joins a more urgent objective of its merge group
+    # need → the answers behind it, once merged (a merged objective's needs keep their own reasons)
+    need_because: dict[str, list[str]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,29 +127,26 @@ def build_plan(
                 dropped = suggestions.pop(rule_id)
                 removed.append(f'Left out "{dropped.rule.title}" because of the guard "{guard.title}": {reason}.')
 
-    # 3. Keep the officer's work; only untouched suggestions move.
+    # 3. Keep the officer's work; only untouched suggestions move. Suggestions of one merge group become one
+    # objective, and at most PLAN_LIMIT form the plan (plan_shortlist.py); the rest are "also suggested".
     # Copies, so building a plan never changes the `previous` the caller holds.
     kept = {
-        o.id: o.model_copy(deep=True) for o in (previous.objectives if previous else []) if o.state in OFFICER_STATES
+        o.id: o.model_copy(deep=True) for o in (previous.objectives if previous else []) if o.kept_by_officer
     }
-    objectives: list[Objective] = []
-    for rule in rules.objectives:
-        if rule.id in kept:
-            objectives.append(kept[rule.id])
-        elif rule.id in suggestions:
-            objectives.append(suggestions[rule.id].objective)
-    placed = {o.id for o in objectives}
-    objectives.extend(
-        kept[o.id] for o in (previous.objectives if previous else []) if o.id in kept and o.id not in placed
-    )
+    suggestions = _merged(suggestions, kept, rules)
+    position = {rule.id: index for index, rule in enumerate(rules.objectives)}
+    previous_order = [o.id for o in (previous.objectives if previous else [])]
+    candidates = [(o, position.get(o.id, len(position) + previous_order.index(o.id))) for o in kept.values()]
+    candidates += [(s.objective, position[rule_id]) for rule_id, s in suggestions.items() if rule_id not in kept]
+    objectives, also_suggested = shortlist(candidates)
     warnings.extend(_kept_objective_warnings(kept, suggestions, holding, rules, answers))
-    warnings.extend(_must_warnings(holding, objectives, rules, assessment))
-    warnings.extend(removed)
+    warnings.extend(_must_warnings(holding, objectives + also_suggested, rules, assessment))
 
     # 4. Referrals for the needs of the objectives in the plan (and any a guard insists on).
     person = PersonFacts.from_answers(answers)
     needs = _needs(objectives, suggestions, rules, answers, holding)
     referrals, referral_warnings = _referrals(needs, person, directory, rules, today, previous)
+    referral_warnings += _language_warnings(referrals, directory, _language_needed(answers))
     warnings.extend(referral_warnings)
 
     # 5. What is still to discuss, and what the person chose not to answer.
@@ -150,11 +154,16 @@ def build_plan(
     to_discuss = [q.id for q in visible if assessment.status(q.id) == "not_discussed"]
     declined = [q.id for q in visible if assessment.status(q.id) == "declined"]
 
-    for objective in objectives:
-        if objective.state != "declined" and objective.target_date < today:
-            warnings.append(
-                f'"{_title(objective, rules)}" was due on {_day(objective.target_date)}: review it with the person.'
-            )
+    overdue = [
+        f'"{_title(o, rules)}" was due on {_day(o.target_date)}'
+        for o in objectives
+        if o.state != "declined" and o.target_date < today
+    ]
+    if len(overdue) == 1:
+        warnings.append(f"{overdue[0]}: review it with the person.")
+    elif overdue:
+        # One warning for them all: the officer reviews the dates together, in one conversation.
+        warnings.append(f"Review these with the person, as their dates have passed: {'; '.join(overdue)}.")
     agreement: Agreement = previous.agreement if previous else "not_yet_asked"
     agreement_reason = previous.agreement_reason if previous else None
     if (
@@ -175,7 +184,42 @@ def build_plan(
         warnings=list(dict.fromkeys(warnings)),
         agreement=agreement,
         agreement_reason=agreement_reason,
+        also_suggested=also_suggested,
+        left_out=removed,
     )
+
+
+def _merged(suggestions: dict[str, _Suggestion], kept: dict[str, Objective], rules: RuleSet) -> dict[str, _Suggestion]:
+    """Suggestions with each merge group joined into one (keyed by the leading rule's id). A rule the officer's
+    kept objective already covers (its own, or one merged into it) is not suggested again."""
+    covered = {rule_id for o in kept.values() for rule_id in (o.id, o.rule_id, *o.merged_from) if rule_id}
+    by_id: dict[str, _Suggestion] = {}
+    members: list[Member] = []
+    for index, rule in enumerate(rules.objectives):
+        found = suggestions.get(rule.id)
+        if found is None or rule.id in covered:
+            continue
+        by_id[rule.id] = found
+        needs = {need: list(found.objective.because) for need in found.needs}
+        members.append(Member(found.objective, index, rule.merge_group, found.part, needs))
+    merged: dict[str, _Suggestion] = {}
+    for member in merge(members):
+        lead = by_id[member.objective.id]
+        merged[member.objective.id] = _Suggestion(
+            objective=member.objective,
+            rule=lead.rule,
+            added_by=lead.added_by,
+            needs=list(member.needs),
+            part=lead.part,
+            need_because=member.needs,
+        )
+    return merged
+
+
+def _rules_of(objective: Objective, rules: RuleSet) -> list[ObjectiveRule]:
+    """The rules behind an objective: its own, and any merged into it."""
+    ids = ([objective.rule_id] if objective.rule_id else []) + list(objective.merged_from)
+    return [rule for rule in (rules.objective_rule(i) for i in ids) if rule is not None]
 
 
 def _start_date(question_ids: list[str], answers: dict[str, Answer], assessed_on: date) -> date:
@@ -209,7 +253,8 @@ def _suggest(
         because=because_ids,
         rule_id=rule.id,
     )
-    return _Suggestion(objective=objective, rule=rule, needs=_rule_needs(rule, answers))
+    part = fill_text(rule.merge_text, answers, bank, rule.defaults, rule.optional) if rule.merge_text else None
+    return _Suggestion(objective=objective, rule=rule, needs=_rule_needs(rule, answers), part=part or action)
 
 
 def _rule_needs(rule: ObjectiveRule, answers: dict[str, Answer]) -> list[str]:
@@ -276,7 +321,7 @@ def _forbidden(guard: GuardRule, suggestion: _Suggestion, answers: dict[str, Ans
     tags = [t for t in suggestion.rule.tags if t in rule_out.tags]
     if tags:
         return rule_out.reason or f"it is marked {' and '.join(t.replace('_', ' ') for t in tags)}"
-    if _phrase_in(objective, rule_out.phrases):
+    if _phrase_in(objective, rule_out.phrases) or find_phrase(suggestion.part, rule_out.phrases):
         # Never quote the phrase itself: this warning reaches the exports, which must not say it either.
         return "its wording is not allowed while this guard holds"
     if rule_out.unexplored and suggestion.added_by is None:
@@ -334,7 +379,7 @@ def _kept_objective_warnings(
             rule_out = guard.must_not
             if rule_out is None:
                 continue
-            tags = rule.tags if rule is not None else []
+            tags = [t for r in _rules_of(objective, rules) for t in r.tags]
             phrase = _phrase_in(objective, rule_out.phrases)
             if objective.need_area in rule_out.need_areas or any(t in rule_out.tags for t in tags) or phrase:
                 warnings.append(f'"{title}" conflicts with the guard "{guard.title}": {guard.explanation}')
@@ -354,9 +399,8 @@ def _must_warnings(
 
             def matches(objective: Objective, item: MustItem = item) -> bool:
                 if item.objective is not None:
-                    return objective.id == item.objective
-                rule = rules.objective_rule(objective.rule_id) if objective.rule_id else None
-                return rule is not None and item.tag in rule.tags
+                    return item.objective in (objective.id, *objective.merged_from)
+                return any(item.tag in rule.tags for rule in _rules_of(objective, rules))
 
             found = [o for o in objectives if matches(o)]
             live = [o for o in found if o.state != "declined"]
@@ -402,13 +446,15 @@ def _needs(
     for objective in objectives:
         if objective.state == "declined":
             continue
+        reasons: dict[str, list[str]] = {}
         if objective.id in suggestions and objective.state == "suggested":
-            tags = suggestions[objective.id].needs
+            found = suggestions[objective.id]
+            tags = found.needs
+            reasons = found.need_because
         else:
-            rule = rules.objective_rule(objective.rule_id) if objective.rule_id else None
-            tags = _rule_needs(rule, answers) if rule is not None else []
+            tags = [n for rule in _rules_of(objective, rules) for n in _rule_needs(rule, answers)]
         for need in tags:
-            add(need, objective.because, False)
+            add(need, reasons.get(need, objective.because), False)
     forbidden = {n for g in holding if g.must_not is not None for n in g.must_not.needs}
     for guard in holding:
         for item in guard.must:
@@ -428,14 +474,11 @@ def _referrals(
 ) -> tuple[list[Referral], list[str]]:
     warnings: list[str] = []
     found: dict[str, Referral] = {}
+    unserved: list[str] = []
     for need, (reasons, _required) in needs.items():
         services = match_services(directory, need, person)
         if not services:
-            where = f"for {person.area}" if person.area else "nationally (their area is not recorded)"
-            warnings.append(
-                f'No service for "{rules.need_label(need)}" is listed in the directory {where}: '
-                "find one locally and add it to the directory."
-            )
+            unserved.append(f'"{rules.need_label(need)}"')
         for service in services:
             referral = found.get(service.id)
             if referral is None:
@@ -458,7 +501,13 @@ def _referrals(
     for service_id, referral in found.items():
         referrals.append(kept.pop(service_id, referral))
     referrals.extend(kept.values())
+    if unserved:
+        where = f"for {person.area}" if person.area else "nationally (their area is not recorded)"
+        warnings.append(
+            f"The directory lists no service {where} for {_and(unserved)}: find one locally and add it to the directory."
+        )
     examples: list[str] = []
+    stale: list[str] = []
     for referral in referrals:
         service = directory.service(referral.id)
         if service is not None:
@@ -470,11 +519,13 @@ def _referrals(
         if referral.state == "declined":
             continue
         if referral.stale:
-            checked = f"last checked on {_day(referral.assured_date)}" if referral.assured_date else "never checked"
-            warnings.append(
-                f'"{referral.service}" ({referral.organisation}) was {checked}, over 12 months ago: '
-                "confirm it still runs, and who it is for, before referring."
-            )
+            checked = f"last checked {_day(referral.assured_date)}" if referral.assured_date else "never checked"
+            stale.append(f'"{referral.service}" ({checked})')
+    if stale:
+        warnings.append(
+            "Confirm these still run, and who they are for, before referring: they were last checked over 12 "
+            f"months ago: {'; '.join(stale)}."
+        )
     if examples:
         warnings.append(
             "These referrals come from the shipped example directory, not a list your region has checked: "
@@ -482,6 +533,54 @@ def _referrals(
             + ". Find the real local service before referring."
         )
     return referrals, warnings
+
+
+def _language_needed(answers: dict[str, Answer]) -> str | None:
+    """The language referrals must work in, when the person needs or may need an interpreter, or speaks little
+    English: the interpreter language they named, else their preferred or first language. None otherwise."""
+
+    def value(question_id: str) -> Any:
+        answer = answers.get(question_id)
+        return answer.value if answer is not None and answer.status == "answered" else None
+
+    needs_one = value("language.interpreter_needed") in ("yes", "unsure") or value("language.spoken_english") in (
+        "basic",
+        "little_or_none",
+    )
+    if not needs_one:
+        return None
+    for question_id in ("language.interpreter_language", "language.preferred_language", "language.first_language"):
+        named = value(question_id)
+        if isinstance(named, str) and named.strip() and named.strip().lower() != "english":
+            return named.strip()
+    return None
+
+
+def _language_warnings(referrals: list[Referral], directory: Directory, language: str | None) -> list[str]:
+    """Referrals whose service does not list the person's language, flagged in one warning that says who makes
+    the contact and who interprets (HMIP 2021, 3.2 and 3.4: people who needed an interpreter were never offered
+    one)."""
+    if language is None:
+        return []
+    lacking = []
+    for referral in referrals:
+        service = directory.service(referral.id)
+        if referral.state == "declined" or service is None or "interpreting" in referral.needs:
+            continue
+        if not _speaks(service, [language]):
+            lacking.append(f'"{referral.service}"')
+    if not lacking:
+        return []
+    which = "This referral does" if len(lacking) == 1 else "These referrals do"
+    return [
+        f"{which} not list {language}: {'; '.join(lacking)}. You make the first contact for the person, book an "
+        f"interpreter for {language} for every contact with the service, and tell the service before the first "
+        "appointment."
+    ]
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _fingerprint(objectives: list[Objective]) -> set[tuple[Any, ...]]:
@@ -500,40 +599,62 @@ def _objective_index(plan: Plan, objective_id: str) -> int:
     raise KeyError(f"no objective {objective_id!r} in this plan")
 
 
-def accept_objective(plan: Plan, objective_id: str) -> Plan:
-    """The officer and person accept a suggestion as it stands; it is then kept across recomputes."""
+def _with(plan: Plan, objective_id: str, **changes: Any) -> Plan:
+    """A copy of the plan with one objective's fields changed and its `state` derived again."""
     new = plan.model_copy(deep=True)
-    objective = new.objectives[_objective_index(new, objective_id)]
-    if objective.state in ("suggested", "declined"):
-        objective.state = "accepted"
-        objective.reason = None
+    index = _objective_index(new, objective_id)
+    new.objectives[index] = Objective.model_validate({**new.objectives[index].model_dump(), **changes})
+    return new
+
+
+def accept_objective(plan: Plan, objective_id: str) -> Plan:
+    """The officer and person accept it; its edits and the person's view stay. Kept across recomputes.
+
+    Accepting and setting aside are the one decision, so accepting a set-aside objective brings it back."""
+    return _with(plan, objective_id, accepted=True, declined=False, reason=None)
+
+
+def promote_objective(plan: Plan, objective_id: str) -> Plan:
+    """Bring an "also suggested" objective into the plan, accepted, so it stays there across recomputes; the
+    least urgent untouched suggestion moves out to make room, as the next recompute would do."""
+    new = plan.model_copy(deep=True)
+    index = next((i for i, o in enumerate(new.also_suggested) if o.id == objective_id), None)
+    if index is None:
+        raise KeyError(f"no also-suggested objective {objective_id!r} in this plan")
+    promoted = new.also_suggested.pop(index)
+    promoted.accepted = True
+    promoted.state = objective_state(promoted)
+    # Stable sorts by date keep the order of the rule files among objectives due the same day.
+    new.objectives = sorted([*new.objectives, promoted], key=lambda o: o.target_date)
+    suggested = [o for o in new.objectives if o.state == "suggested"]
+    if suggested and sum(o.state != "declined" for o in new.objectives) > PLAN_LIMIT:
+        moved = suggested[-1]
+        new.objectives.remove(moved)
+        new.also_suggested = sorted([moved, *new.also_suggested], key=lambda o: o.target_date)
     return new
 
 
 def edit_objective(plan: Plan, objective_id: str, **changes: Any) -> Plan:
-    """Change an objective's fields (action, owner, owner_name, target_date, measure, person_view,
-    need_area); a suggestion becomes `edited` and is kept across recomputes."""
-    allowed = {"action", "owner", "owner_name", "target_date", "measure", "person_view", "need_area"}
+    """Change an objective's fields (title, action, owner, owner_name, target_date, measure, person_view,
+    need_area). A field whose value really changes is named in `edited_fields`; the person's view is theirs,
+    not an edit. Whether it was accepted or set aside is left as it was."""
+    allowed = {"title", "action", "owner", "owner_name", "target_date", "measure", "person_view", "need_area"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"cannot edit {', '.join(sorted(unknown))}")
-    new = plan.model_copy(deep=True)
-    index = _objective_index(new, objective_id)
-    current = new.objectives[index]
-    state: ItemState = "added" if current.state == "added" else "edited"
-    new.objectives[index] = Objective.model_validate({**current.model_dump(), **changes, "state": state})
-    return new
+    current = plan.objectives[_objective_index(plan, objective_id)]
+    changed = [name for name, value in changes.items() if name != "person_view" and getattr(current, name) != value]
+    if changed:
+        changes["edited"] = True
+        changes["edited_fields"] = list(dict.fromkeys(current.edited_fields + changed))
+    return _with(plan, objective_id, **changes)
 
 
 def decline_objective(plan: Plan, objective_id: str, reason: str) -> Plan:
-    """Set a suggestion aside with the officer's reason (kept, so it does not come back on recompute)."""
+    """Set it aside with the officer's reason (kept, so it does not come back on recompute)."""
     if not reason.strip():
         raise ValueError("a reason is needed to set an objective aside")
-    new = plan.model_copy(deep=True)
-    objective = new.objectives[_objective_index(new, objective_id)]
-    objective.state = "declined"
-    objective.reason = reason.strip()
-    return new
+    return _with(plan, objective_id, declined=True, accepted=False, reason=reason.strip())
 
 
 def add_objective(
@@ -547,8 +668,9 @@ def add_objective(
     owner_name: str | None = None,
     person_view: str | None = None,
     because: list[str] | None = None,
+    title: str | None = None,
 ) -> Plan:
-    """The officer's own objective, with the next free `own-N` id."""
+    """The officer's own objective, with the next free `own-N` id and (from the screen) its own title."""
     new = plan.model_copy(deep=True)
     taken = {o.id for o in new.objectives}
     number = 1
@@ -566,7 +688,8 @@ def add_objective(
                 "measure": measure,
                 "person_view": person_view,
                 "because": because or [],
-                "state": "added",
+                "title": title,
+                "own": True,
             }
         )
     )
@@ -607,32 +730,14 @@ def record_agreement(plan: Plan, agreement: Agreement, reason: str | None = None
 def plan_to_json(plan: Plan) -> dict[str, Any]:
     """The plan as plain JSON types. Stable keys: objectives[] (need_area, action, owner, target_date,
     measure, because), referrals[] (organisation, service, needs, because, assured_date, stale),
-    to_discuss[], warnings[]; plus ids, states, labels and the person's agreement."""
+    to_discuss[], warnings[]; plus ids, states, labels and the person's agreement; also_suggested[] (objectives
+    beyond the plan's limit, same shape) and left_out[] (what a guard left out, and why)."""
     return {
         "format": PLAN_FORMAT,
         "built_on": plan.built_on.isoformat(),
         "agreement": plan.agreement,
         "agreement_reason": plan.agreement_reason,
-        "agreed_on": plan.agreed_on.isoformat() if plan.agreed_on else None,
-        "objectives": [
-            {
-                "id": o.id,
-                "need_area": o.need_area,
-                "need_area_label": NEED_AREA_LABELS[o.need_area],
-                "action": o.action,
-                "owner": o.owner,
-                "owner_label": OWNER_LABELS[o.owner],
-                "owner_name": o.owner_name,
-                "target_date": o.target_date.isoformat(),
-                "measure": o.measure,
-                "because": list(o.because),
-                "person_view": o.person_view,
-                "state": o.state,
-                "reason": o.reason,
-                "rule_id": o.rule_id,
-            }
-            for o in plan.objectives
-        ],
+        "objectives": [_objective_json(o) for o in plan.objectives],
         "referrals": [
             {
                 "id": r.id,
@@ -652,16 +757,48 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "to_discuss": list(plan.to_discuss),
         "declined": list(plan.declined),
         "warnings": list(plan.warnings),
+        "also_suggested": [_objective_json(o) for o in plan.also_suggested],
+        "left_out": list(plan.left_out),
+    }
+
+
+def _objective_json(o: Objective) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "need_area": o.need_area,
+        "need_area_label": NEED_AREA_LABELS[o.need_area],
+        "action": o.action,
+        "owner": o.owner,
+        "owner_label": OWNER_LABELS[o.owner],
+        "owner_name": o.owner_name,
+        "target_date": o.target_date.isoformat(),
+        "measure": o.measure,
+        "because": list(o.because),
+        "person_view": o.person_view,
+        "state": o.state,
+        "reason": o.reason,
+        "rule_id": o.rule_id,
+        "title": o.title,
+        "accepted": o.accepted,
+        "declined": o.declined,
+        "edited": o.edited,
+        "edited_fields": list(o.edited_fields),
+        "own": o.own,
+        "status_label": objective_status(o),
+        "merged_from": list(o.merged_from),
     }
 
 
 def plan_from_json(data: dict[str, Any]) -> Plan:
     """Read back what `plan_to_json` wrote (labels and the format marker are ignored)."""
-    derived = {"need_area_label", "owner_label"}
+    derived = {"need_area_label", "owner_label", "status_label"}
     return Plan.model_validate(
         {
             **{k: v for k, v in data.items() if k != "format"},
             "objectives": [{k: v for k, v in o.items() if k not in derived} for o in data.get("objectives", [])],
+            "also_suggested": [
+                {k: v for k, v in o.items() if k not in derived} for o in data.get("also_suggested", [])
+            ],
         }
     )
 
@@ -686,8 +823,11 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
     def need_label(need: str) -> str:
         return rules.need_label(need) if rules is not None else need.replace("_", " ")
 
+    live = [o for o in plan.objectives if o.state != "declined"]
     lines = [
         "# Sentence plan: diversity and responsivity",
+        "",
+        f"**In this plan:** {plan_counts(plan)}.",
         "",
         f"Built on {_day(plan.built_on)}. Suggested objectives are for the officer and the person to agree, "
         "change or set aside.",
@@ -701,16 +841,15 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
         lines += [f"- {w}" for w in plan.warnings]
         lines.append("")
     lines += ["## Objectives", ""]
-    live = [o for o in plan.objectives if o.state != "declined"]
     if not live:
         lines += ["No objectives yet: nothing the person has told us so far calls for one.", ""]
     for number, o in enumerate(live, start=1):
         who = OWNER_LABELS[o.owner] + (f" ({o.owner_name})" if o.owner_name else "")
-        state = {"suggested": "suggested", "edited": "changed by the officer", "accepted": "agreed"}.get(
-            o.state, "the officer's own"
-        )
+        state = objective_status(o)
+        # The officer's own title, when they gave one, leads; the need area is always named.
+        heading = f"{o.title} ({NEED_AREA_LABELS[o.need_area]})" if o.title else NEED_AREA_LABELS[o.need_area]
         lines += [
-            f"### {number}. {NEED_AREA_LABELS[o.need_area]}",
+            f"### {number}. {heading}",
             "",
             o.action,
             "",
@@ -726,6 +865,16 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
     if set_aside:
         lines += ["### Set aside by the officer", ""]
         lines += [f"- {o.action} (reason: {o.reason or 'not given'})" for o in set_aside]
+        lines.append("")
+    if plan.also_suggested:
+        lines += [
+            "## Also suggested",
+            "",
+            f"The plan holds the {PLAN_LIMIT} most urgent objectives. These were suggested too: promote one if it "
+            "matters more to the person now.",
+            "",
+        ]
+        lines += [f"- {also_suggested_line(o, rules)}" for o in plan.also_suggested]
         lines.append("")
     lines += ["## Referrals", ""]
     if not plan.referrals:
@@ -763,4 +912,28 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
         ]
         lines += _by_domain(plan.declined, bank)
         lines.append("")
+    if plan.left_out:
+        lines += ["## Left out by the guards", ""]
+        lines += [f"- {text}" for text in plan.left_out]
+        lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def also_suggested_line(objective: Objective, rules: RuleSet | None) -> str:
+    """One line for the officer: "Reconnect with a faith community (Lifestyle and associates, by 20 February 2027)"."""
+    title = _title(objective, rules) if rules is not None else objective.action.split(".")[0]
+    return f"{title} ({NEED_AREA_LABELS[objective.need_area]}, by {_day(objective.target_date)})"
+
+
+def plan_counts(plan: Plan) -> str:
+    """What the officer has to go through, e.g. "8 objectives, 5 also suggested, 10 referrals, 8 warnings"."""
+    live = sum(o.state != "declined" for o in plan.objectives)
+    referrals = sum(r.state != "declined" for r in plan.referrals)
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return (
+        f"{count(live, 'objective')}, {len(plan.also_suggested)} also suggested, "
+        f"{count(referrals, 'referral')}, {count(len(plan.warnings), 'warning')}"
+    )

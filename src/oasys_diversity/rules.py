@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from oasys_diversity.content_limits import ContentLimitError, control_character, load_toml
 from oasys_diversity.model import (
     NEED_AREA_LABELS,
     OWNER_LABELS,
@@ -200,6 +201,11 @@ class ObjectiveRule(BaseModel):
     # Words for `{?name}` slots in `action`, each shown only when its answers are there.
     optional: dict[str, OptionalPart] = Field(default_factory=dict)
     person_view_prompt: str | None = None  # a question the officer can ask to record the person's view
+    # Objectives of one merge group become one objective in the plan (docs/planner.md, "Short enough to agree").
+    merge_group: str | None = None
+    # This objective's words when it joins a more urgent one of its `merge_group` (may use its placeholders and
+    # `{?name}` slots); without it, its whole `action` is joined on.
+    merge_text: str | None = None
     source_file: str | None = None
     source_line: int | None = None
 
@@ -372,10 +378,15 @@ def _parse_file(path: Path) -> tuple[dict[str, list[BaseModel]], list[str]]:
     except (OSError, UnicodeDecodeError) as error:
         return found, [f"{path}:1: cannot read: {error.__class__.__name__}"]
     try:
-        data = tomllib.loads(text)
+        data = load_toml(text)
     except tomllib.TOMLDecodeError as error:
         line = getattr(error, "lineno", None) or _line_from_message(str(error))
         return found, [f"{path}:{line}: bad TOML: {getattr(error, 'msg', str(error))}"]
+    except ContentLimitError as error:
+        return found, [f"{path}:1: {error}"]
+    control = control_character(data, text)
+    if control is not None:
+        return found, [f"{path}:{control[0]}: holds a control character ({control[1]}); rule text must be plain text"]
     for key in data:
         if key not in _KINDS and key != "note":
             problems.append(f"{path}:1: unknown section {key!r}; use [[need]], [[objective]], [[guard]], [[warning]]")
@@ -480,10 +491,16 @@ def _internal_problems(ruleset: RuleSet) -> list[str]:
         if rule.owner == "someone_else" and not (rule.owner_name or "").strip():
             problems.append(f"{_where(rule)}: objective {rule.id}: owner someone_else needs an owner_name")
         problems.extend(_text_problems(rule, "action", rule.action, rule.when, rule.defaults, rule.optional))
+        if rule.merge_text is not None:
+            problems.extend(
+                _text_problems(rule, "merge_text", rule.merge_text, rule.when, rule.defaults, rule.optional)
+            )
+        if rule.merge_group is not None and not is_snake_case(rule.merge_group):
+            problems.append(f"{_where(rule)}: objective {rule.id}: merge_group {rule.merge_group!r} is not snake_case")
         for name, part in rule.optional.items():
             if not is_snake_case(name):
                 problems.append(f"{_where(rule)}: objective {rule.id}: optional part {name!r} is not snake_case")
-            if f"{{?{name}}}" not in rule.action:
+            if f"{{?{name}}}" not in rule.action + (rule.merge_text or ""):
                 problems.append(
                     f"{_where(rule)}: objective {rule.id}: optional part {name!r} has no {{?{name}}} in action"
                 )
@@ -621,7 +638,7 @@ def _bank_problems(ruleset: RuleSet, bank: QuestionBank) -> list[str]:
         check_condition(rule, rule.unless, f"objective {rule.id} unless")
         for extra in rule.extra_needs:
             check_condition(rule, extra.when, f"objective {rule.id} extra_needs")
-        check_text(rule, rule.action, f"objective {rule.id}")
+        check_text(rule, rule.action + (rule.merge_text or ""), f"objective {rule.id}")
         for name, part in rule.optional.items():
             check_condition(rule, part.when, f"objective {rule.id} optional.{name}")
             check_text(rule, part.text, f"objective {rule.id} optional.{name}")

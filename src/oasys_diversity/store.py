@@ -29,9 +29,10 @@ from oasys_diversity.model import (
     Condition,
     Plan,
     QuestionBank,
+    too_long,
 )
 from oasys_diversity.store_case_list import case_rows
-from oasys_diversity.store_open import StoreError, default_db_path, open_db, writing
+from oasys_diversity.store_open import DB_ERRORS, StoreError, default_db_path, describe, open_db, writing
 
 if TYPE_CHECKING:
     # Only for type hints: the store's functions use the Database they are given, never the module.
@@ -123,9 +124,17 @@ def _check_question_id(question_id: str) -> None:
         raise StoreError(f"{question_id!r} is not a question id (expected domain.name in snake_case)")
 
 
-def _failed(what: str, error: sqlite3.Error) -> StoreError:
-    # SQLite's messages name tables, columns and constraints, never bound values.
-    return StoreError(f"{what}: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
+def _failed(what: str, error: Exception) -> StoreError:
+    # SQLite's messages name tables, columns and constraints, never bound values; a full disk says so.
+    return describe(what, error)
+
+
+def _unreadable(case_id: int, field: str) -> StoreError:
+    """A stored value that does not parse (the file was changed by another program). Names the place only:
+    the value, and pydantic's message that would quote it, are never shown."""
+    return StoreError(
+        f"case {case_id}: the stored {field} cannot be read (was the database changed by another program?)"
+    )
 
 
 def _require_case(db: sqlite_utils.Database, case_id: int) -> None:
@@ -192,7 +201,7 @@ def create_case(db: sqlite_utils.Database, case: Case) -> int:
     try:
         with writing(db):
             return _insert_case(db, case, case.officer, _now())
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed("could not create the case", error) from None
 
 
@@ -200,7 +209,15 @@ def get_case(db: sqlite_utils.Database, case_id: int) -> Case:
     row = db.execute("SELECT id, reference, name, officer, assessed_on FROM cases WHERE id = ?", [case_id]).fetchone()
     if row is None:
         raise StoreError(f"there is no case {case_id}")
-    return Case(id=row[0], reference=row[1], name=row[2], officer=row[3], assessed_on=date.fromisoformat(row[4]))
+    try:
+        assessed_on = date.fromisoformat(row[4])
+    except (TypeError, ValueError):
+        raise _unreadable(case_id, "assessed_on") from None
+    try:
+        return Case(id=row[0], reference=row[1], name=row[2], officer=row[3], assessed_on=assessed_on)
+    except ValueError as error:  # pydantic's ValidationError: report the fields, never the values
+        fields = ", ".join(sorted({str(detail["loc"][0]) for detail in error.errors()})) or "case"
+        raise _unreadable(case_id, fields) from None
 
 
 def update_case(db: sqlite_utils.Database, case: Case, *, officer: str | None = None) -> None:
@@ -230,7 +247,7 @@ def update_case(db: sqlite_utils.Database, case: Case, *, officer: str | None = 
                 "UPDATE cases SET reference = ?, name = ?, officer = ?, assessed_on = ?, updated_at = ? WHERE id = ?",
                 [new["reference"], new["name"], new["officer"], new["assessed_on"], now, case.id],
             )
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not update case {case.id}", error) from None
 
 
@@ -242,7 +259,7 @@ def set_position(db: sqlite_utils.Database, case_id: int, question_id: str | Non
         with writing(db):
             _require_case(db, case_id)
             db.execute("UPDATE cases SET position = ? WHERE id = ?", [question_id, case_id])
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not save the position for case {case_id}", error) from None
 
 
@@ -301,6 +318,9 @@ def save_answer(db: sqlite_utils.Database, case_id: int, answer: Answer, *, offi
     _check_question_id(question_id)
     who = _officer(officer, f"saving the answer to {question_id}")
     note = _clean_note(answer.note)
+    for what, text in (("note", note), ("answer", answer.value if isinstance(answer.value, str) else None)):
+        if (problem := too_long(text)) is not None:
+            raise StoreError(f"{question_id}: the {what} {problem}")
     value_json = None if answer.value is None else _to_json(answer.value)
     try:
         with writing(db):
@@ -322,7 +342,7 @@ def save_answer(db: sqlite_utils.Database, case_id: int, answer: Answer, *, offi
             _upsert_answer(db, case_id, question_id, answer.status, value_json, note, now, who)
             _audit(db, case_id, question_id, "answer", old, _state(answer.status, value_json, note), now, who)
             _touch(db, case_id, now)
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not save the answer to {question_id} for case {case_id}", error) from None
     return _row_to_answer(question_id, answer.status, value_json, note, now, who)
 
@@ -335,7 +355,18 @@ def load_assessment(db: sqlite_utils.Database, case_id: int) -> Assessment:
         "ORDER BY question_id",
         [case_id],
     ).fetchall()
-    return Assessment(case=case, answers={row[0]: _row_to_answer(*row) for row in rows})
+    answers = {}
+    for row in rows:
+        try:
+            answers[row[0]] = _row_to_answer(*row)
+        except (TypeError, ValueError):  # not JSON, a bad time, or a status/value pydantic refuses
+            raise _unreadable(case_id, f"answer to {_id_text(row[0])}") from None
+    return Assessment(case=case, answers=answers)
+
+
+def _id_text(question_id: object) -> str:
+    """A stored question id to name in a message, when it looks like one."""
+    return question_id if isinstance(question_id, str) and QUESTION_ID.match(question_id) else "a question"
 
 
 def _checked_value(bank: QuestionBank, question_id: str, answer: Answer) -> AnswerValue:
@@ -354,13 +385,22 @@ def _checked_value(bank: QuestionBank, question_id: str, answer: Answer) -> Answ
 
 
 def import_assessment(
-    db: sqlite_utils.Database, assessment: Assessment, bank: QuestionBank | None = None, officer: str | None = None
+    db: sqlite_utils.Database,
+    assessment: Assessment,
+    bank: QuestionBank | None = None,
+    officer: str | None = None,
+    *,
+    source: str | None = None,
 ) -> int:
     """Store an assessment as a new case with its answers, all or nothing; return the case id.
 
     With a bank, every question id and value is checked first. `officer` is who imported it
-    (default: the case's officer); answers keep their own time and officer when they have them.
+    (default: the case's officer): the audit and access log record them, while the case keeps the
+    officer named in the file as who assessed it. Answers keep their own time and officer when they
+    have them. `source` (the file's path) goes in the access log's location.
     """
+    from oasys_diversity.store_access import insert_access
+
     who = _officer(officer or assessment.case.officer, "importing an assessment")
     rows: list[tuple[str, str, str | None, str | None, str | None, str | None]] = []
     for question_id, answer in assessment.answers.items():
@@ -381,7 +421,8 @@ def import_assessment(
             for question_id, status, value_json, note, at, answer_officer in rows:
                 _upsert_answer(db, case_id, question_id, status, value_json, note, at or now, answer_officer or who)
                 _audit(db, case_id, question_id, "answer", None, _state(status, value_json, note), now, who)
-    except sqlite3.Error as error:
+            insert_access(db, case_id, "imported", who, {"answers": len(rows)}, source, now)
+    except DB_ERRORS as error:
         raise _failed("could not import the assessment", error) from None
     return case_id
 
@@ -401,6 +442,10 @@ def save_plan(db: sqlite_utils.Database, case_id: int, plan: Plan, *, officer: s
             row = db.execute("SELECT plan FROM plans WHERE case_id = ?", [case_id]).fetchone()
             if row is not None and row[0] == plan_json:
                 return
+            try:
+                old = None if row is None else json.loads(row[0])
+            except (TypeError, ValueError):  # another program broke it: say so rather than overwrite it unseen
+                raise _unreadable(case_id, "plan") from None
             now = _now()
             db.execute(
                 "INSERT INTO plans (case_id, plan, updated_at, officer) VALUES (?, ?, ?, ?) "
@@ -408,17 +453,21 @@ def save_plan(db: sqlite_utils.Database, case_id: int, plan: Plan, *, officer: s
                 "officer = excluded.officer",
                 [case_id, plan_json, now, who],
             )
-            old = None if row is None else json.loads(row[0])
             _audit(db, case_id, None, "plan", old, json.loads(plan_json), now, who)
             _touch(db, case_id, now)
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not save the plan for case {case_id}", error) from None
 
 
 def load_plan(db: sqlite_utils.Database, case_id: int) -> Plan | None:
     """The case's saved plan, or None when there is none yet."""
     row = db.execute("SELECT plan FROM plans WHERE case_id = ?", [case_id]).fetchone()
-    return None if row is None else Plan.model_validate_json(row[0])
+    if row is None:
+        return None
+    try:
+        return Plan.model_validate_json(row[0])
+    except (TypeError, ValueError):  # pydantic's message would quote the stored plan
+        raise _unreadable(case_id, "plan") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,14 +487,20 @@ def audit_trail(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]
     ]
 
 
-def erase_case(db: sqlite_utils.Database, case_id: int, *, officer: str | None = None) -> None:
+def erase_case(
+    db: sqlite_utils.Database, case_id: int, *, officer: str | None = None, reason: str | None = None
+) -> None:
     """Erase a case: its answers, plan and audit trail, leaving no copy in the file or its journal.
 
-    `erasures` keeps only the case id, when and by whom. Afterwards the database is vacuumed and
+    `erasures` keeps only the case id, when and by whom; the access log keeps who looked and when,
+    forgets where exports went (a file name can hold a reference) and gains an `erased` row with
+    `reason` (e.g. "retention"). `officer` None: the OS account. Afterwards the database is vacuumed and
     the write-ahead log checkpointed and truncated, so no answer text survives in free pages. If
     another program holds the database open the clean-up cannot finish; running the erase again
     for the same id finishes it.
     """
+    from oasys_diversity.store_access import blank_locations, insert_access, officer_or_os_user
+
     try:
         with writing(db):
             has_rows = any(
@@ -455,6 +510,7 @@ def erase_case(db: sqlite_utils.Database, case_id: int, *, officer: str | None =
                     ("answers", "case_id"),
                     ("plans", "case_id"),
                     ("audit", "case_id"),
+                    ("sessions", "case_id"),
                 )
             )
             if has_rows:
@@ -464,11 +520,15 @@ def erase_case(db: sqlite_utils.Database, case_id: int, *, officer: str | None =
                 )
                 db.execute("DELETE FROM answers WHERE case_id = ?", [case_id])
                 db.execute("DELETE FROM plans WHERE case_id = ?", [case_id])
+                db.execute("DELETE FROM sessions WHERE case_id = ?", [case_id])
+                db.execute("DELETE FROM deeper_choices WHERE case_id = ?", [case_id])
                 db.execute("DELETE FROM cases WHERE id = ?", [case_id])
                 db.execute("DELETE FROM audit WHERE case_id = ?", [case_id])
+                blank_locations(db, case_id)
+                insert_access(db, case_id, "erased", officer_or_os_user(officer), {"reason": reason} if reason else None)
             elif db.execute("SELECT 1 FROM erasures WHERE case_id = ?", [case_id]).fetchone() is None:
                 raise StoreError(f"there is no case {case_id}")
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"could not erase case {case_id}", error) from None
     _scrub(db, case_id)
 
@@ -479,7 +539,7 @@ def _scrub(db: sqlite_utils.Database, case_id: int) -> None:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.vacuum()
         busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-    except sqlite3.Error as error:
+    except DB_ERRORS as error:
         raise _failed(f"case {case_id} was erased, but the clean-up did not finish; erase it again", error) from None
     if busy:
         raise StoreError(
@@ -535,9 +595,12 @@ def _count_visible(
     def visible(case_id: int) -> frozenset[str]:
         key = tuple(sorted(deciding_rows.get(case_id, ())))
         if key not in visible_for:
-            answers = {
-                qid: Answer(question_id=qid, status=status, value=_from_json(value)) for qid, status, value in key
-            }
+            answers = {}
+            for qid, status, value in key:
+                try:
+                    answers[qid] = Answer(question_id=qid, status=status, value=_from_json(value))
+                except (TypeError, ValueError):  # not JSON, or a status/value pydantic refuses
+                    raise _unreadable(case_id, f"answer to {_id_text(qid)}") from None
             shown = [q.id for q in follow_ups if bank.is_visible(q, answers)]
             visible_for[key] = frozenset(always_shown + shown)
         return visible_for[key]
@@ -576,8 +639,8 @@ def list_cases(db: sqlite_utils.Database | sqlite3.Connection, bank: QuestionBan
         else:
             answered, declined = row.stored_answered, row.stored_declined
             not_discussed, total = row.stored_not_discussed, row.stored_total
-        summaries.append(
-            CaseSummary(
+        try:
+            summary = CaseSummary(
                 id=row.id,
                 reference=row.reference,
                 name=row.name,
@@ -592,5 +655,7 @@ def list_cases(db: sqlite_utils.Database | sqlite3.Connection, bank: QuestionBan
                 area=row.area,
                 has_plan=row.has_plan,
             )
-        )
+        except ValueError:  # pydantic: a stored field of the wrong type; its message would quote the value
+            raise _unreadable(row.id, "case row") from None
+        summaries.append(summary)
     return summaries

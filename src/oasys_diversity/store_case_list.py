@@ -12,6 +12,8 @@ import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from oasys_diversity.store_open import StoreError
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -66,26 +68,44 @@ def _text_answer(value_json: str | None) -> str | None:
 
 
 def case_rows(db: sqlite3.Connection | sqlite_utils.Database) -> list[CaseRow]:
-    """Every case, most recently updated first, from a connection (`open_connection`) or a `Database`."""
+    """Every case, most recently updated first, from a connection (`open_connection`) or a `Database`.
+
+    A stored value another program has broken raises StoreError naming the case and field, never the value.
+    """
     rows = db.execute(_SUMMARY_SQL, {"preferred_name": PREFERRED_NAME, "area": AREA}).fetchall()
-    return [
-        CaseRow(
-            id=row[0],
-            reference=row[1],
-            name=row[2],
-            preferred_name=_text_answer(row[10]),
-            area=_text_answer(row[11]),
-            officer=row[3],
-            updated_at=datetime.fromisoformat(row[4]),
-            position=row[5],
-            stored_answered=row[6],
-            stored_declined=row[7],
-            stored_not_discussed=row[8],
-            stored_total=row[9],
-            has_plan=bool(row[12]),
-        )
-        for row in rows
-    ]
+    return [_case_row(row) for row in rows]
+
+
+def _case_row(row: tuple) -> CaseRow:
+    field = "reference"
+    try:
+        if not all(isinstance(text, str) for text in (row[1], row[2], row[3])):
+            raise TypeError
+        field = f"answer to {PREFERRED_NAME}"
+        preferred_name = _text_answer(row[10])
+        field = f"answer to {AREA}"
+        area = _text_answer(row[11])
+        field = "updated_at"
+        updated_at = datetime.fromisoformat(row[4])
+    except (TypeError, ValueError):
+        raise StoreError(
+            f"case {row[0]}: the stored {field} cannot be read (was the database changed by another program?)"
+        ) from None
+    return CaseRow(
+        id=row[0],
+        reference=row[1],
+        name=row[2],
+        preferred_name=preferred_name,
+        area=area,
+        officer=row[3],
+        updated_at=updated_at,
+        position=row[5],
+        stored_answered=row[6],
+        stored_declined=row[7],
+        stored_not_discussed=row[8],
+        stored_total=row[9],
+        has_plan=bool(row[12]),
+    )
 
 
 def case_ids(db: sqlite3.Connection | sqlite_utils.Database) -> list[int]:

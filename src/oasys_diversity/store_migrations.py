@@ -177,6 +177,81 @@ def m001_initial_schema(db: sqlite_utils.Database) -> None:
     _set_schema_version(db, 1)
 
 
+@migrations()
+def m002_access_log(db: sqlite_utils.Database) -> None:
+    """A record of every look (DPA 2018 Part 3 s62): opening, exporting, importing and erasing a case.
+
+    Who (the officer running the app), when, what (`action`) and how (`detail`: format, reader,
+    redacted or not) — never answers or names. `location` is where an export or import went: a path
+    can hold a reference, so it is the one column erasure may blank. Rows are never deleted, so an
+    erased case keeps the fact that it was opened, exported and erased.
+    """
+    statements = [
+        """CREATE TABLE access_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id INTEGER NOT NULL,
+            action TEXT NOT NULL
+                CHECK (action IN ('opened', 'exported', 'imported', 'erased', 'subject_access')),
+            detail TEXT,
+            location TEXT,
+            at TEXT NOT NULL,
+            officer TEXT NOT NULL
+        )""",
+        "CREATE INDEX access_log_by_case ON access_log (case_id)",
+        # The one change allowed: blanking `location` once the case is erased (and gone).
+        """CREATE TRIGGER access_log_is_append_only
+            BEFORE UPDATE ON access_log
+            WHEN NOT (
+                NEW.location IS NULL
+                AND NEW.id = OLD.id AND NEW.case_id = OLD.case_id AND NEW.action = OLD.action
+                AND NEW.detail IS OLD.detail AND NEW.at = OLD.at AND NEW.officer = OLD.officer
+                AND EXISTS (SELECT 1 FROM erasures WHERE erasures.case_id = OLD.case_id)
+                AND NOT EXISTS (SELECT 1 FROM cases WHERE cases.id = OLD.case_id)
+            )
+            BEGIN
+                SELECT RAISE(ABORT, 'the access log is append-only: rows cannot be changed');
+            END""",
+        """CREATE TRIGGER access_log_is_kept
+            BEFORE DELETE ON access_log
+            BEGIN
+                SELECT RAISE(ABORT, 'the access log is append-only: rows cannot be deleted');
+            END""",
+    ]
+    for statement in statements:
+        db.execute(statement)
+    _set_schema_version(db, 2)
+
+
+@migrations()
+def m003_sessions(db: sqlite_utils.Database) -> None:
+    """Sittings with the person (their language and interpreter) and the choices to go deeper per domain."""
+    statements = [
+        """CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            started_at TEXT NOT NULL,
+            officer TEXT,
+            language TEXT NOT NULL,
+            interpreter TEXT NOT NULL CHECK (interpreter IN ('present', 'needed', 'not_needed')),
+            interpreter_language TEXT,
+            interpreter_mode TEXT CHECK (interpreter_mode IS NULL OR interpreter_mode IN ('in_person', 'phone', 'video'))
+        )""",
+        "CREATE INDEX sessions_by_case ON sessions (case_id, id)",
+        # One row per case and domain: the latest choice. "later" holds only for the session it was made in.
+        """CREATE TABLE deeper_choices (
+            case_id INTEGER NOT NULL REFERENCES cases (id),
+            domain_id TEXT NOT NULL,
+            choice TEXT NOT NULL CHECK (choice IN ('now', 'later')),
+            session_id INTEGER,
+            chosen_at TEXT NOT NULL,
+            PRIMARY KEY (case_id, domain_id)
+        )""",
+    ]
+    for statement in statements:
+        db.execute(statement)
+    _set_schema_version(db, 3)
+
+
 # Every migration this code knows, in order, and the schema version they bring a database to.
 KNOWN_MIGRATIONS: tuple[str, ...] = migrations.names
 SCHEMA_VERSION = len(KNOWN_MIGRATIONS)

@@ -1,26 +1,36 @@
 """Opening the case database: the one place a connection is made.
 
-Everything that touches SQLite goes through `open_db`, so an encrypting driver can be slotted in
-here later without changing any caller. A file is checked read-only before anything is written:
-a file that is not SQLite, an SQLite file that is not ours, a damaged file, or one made by a newer
-version of the app is refused with a one-line `StoreError` and left exactly as it was.
+Everything that touches SQLite goes through `open_db`. Databases are encrypted with SQLCipher
+(`sqlcipher3`, which bundles SQLCipher and its crypto) under a raw 256-bit key from `store_key`.
+A file is checked read-only before anything is written: something that is not a regular file, a
+file that is not SQLite, an SQLite file that is not ours, a damaged file, one made by a newer
+version of the app, one the key does not open, or a plain (unencrypted) database is refused with a
+one-line `StoreError` and left exactly as it was, with nothing new created beside it.
 
-`open_connection` does all of that with plain sqlite3 and `open_db` wraps the result in a
-`sqlite_utils.Database`. The app's first screen reads through the plain connection, so start-up does
-not wait for sqlite-utils to import; it is imported here only when a migration has to run.
+`open_connection` does all of that and `open_db` wraps the result in a `sqlite_utils.Database`. The
+app's first screen reads through the plain connection, so start-up does not wait for sqlite-utils to
+import; it is imported here only when a migration has to run.
+
+sqlcipher3's exception classes are not sqlite3's: catch `DB_ERRORS` (both), never `sqlite3.Error`
+alone.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import shutil
 import sqlite3
 import stat
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sqlcipher3 import dbapi2 as sqlcipher
 
 from oasys_diversity.store_kind import WrongKind, ensure_kind
 from oasys_diversity.store_migrations import (
@@ -36,6 +46,8 @@ from oasys_diversity.store_migrations import (
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from oasys_diversity.store_key import DatabaseKey
+
 log = logging.getLogger(__name__)
 
 DB_FILENAME = "cases.db"
@@ -45,10 +57,20 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 # The database and its -wal and -shm companions: owner read/write only.
 OWNER_ONLY = 0o600
 COMPANION_SUFFIXES = ("", "-wal", "-shm", "-journal")
+# Every database error, from either driver: code that catches only sqlite3's misses SQLCipher's.
+DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher.Error)
+# The page cache, in KiB, for each connection.
+CACHE_KIB = 32 * 1024
+# Less free space than this when SQLite reports an I/O error: the disk is full, whatever SQLite called it.
+NEARLY_FULL_BYTES = 1024 * 1024
 
 
 class StoreError(Exception):
     """A problem with the case database, in one line that never contains answer text or names."""
+
+
+class WrongKey(StoreError):
+    """No key we have opens the file: a wrong key or passphrase, or a file that is not ours."""
 
 
 def default_db_path() -> Path:
@@ -71,13 +93,84 @@ def _owner_only_umask() -> Iterator[None]:
         os.umask(previous)
 
 
-def _reason(error: sqlite3.Error) -> str:
+def _reason(error: Exception) -> str:
     """SQLite's own words for an error: they name tables and columns, never bound values."""
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-def _error_name(error: sqlite3.Error) -> str:
+def _error_name(error: Exception) -> str:
     return getattr(error, "sqlite_errorname", "") or ""
+
+
+def disk_is_full(error: Exception, path: Path) -> bool:
+    """SQLITE_FULL or ENOSPC, or an I/O error while the disk holding `path` has (almost) no room left."""
+    if _error_name(error).startswith("SQLITE_FULL") or getattr(error, "errno", None) == errno.ENOSPC:
+        return True
+    if not _error_name(error).startswith("SQLITE_IOERR"):
+        return False
+    try:
+        return shutil.disk_usage(path.parent).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
+def full_disk_error(path: Path) -> StoreError:
+    return StoreError(f"the disk holding {path} is full; free some space and try again (nothing was changed)")
+
+
+def describe(what: str, error: Exception, path: Path | None = None) -> StoreError:
+    """One line for a database error: a full disk is called a full disk, never damage."""
+    if path is not None and disk_is_full(error, path):
+        return full_disk_error(path)
+    if _error_name(error).startswith("SQLITE_FULL"):
+        return StoreError(f"{what}: the disk is full; free some space and try again")
+    return StoreError(f"{what}: {_reason(error)}")
+
+
+def connect(target: str, *, uri: bool = False) -> sqlcipher.Connection:
+    """A SQLCipher connection (no key yet). SQLCipher's own logging would print to the terminal: off."""
+    conn = sqlcipher.connect(target, uri=uri, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    return conn
+
+
+def apply_key(conn: sqlcipher.Connection, key: DatabaseKey, salt: bytes) -> None:
+    """Key the connection; `salt` is the file's first 16 bytes (or a new one for a new file)."""
+    conn.execute(f'PRAGMA key = "{key.pragma(salt)}"')
+
+
+_KINDS = {
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def refuse_non_regular(path: Path) -> None:
+    """A folder, named pipe, device or socket at the path (or at a companion's) is refused before opening.
+
+    SQLite would block for ever opening a named pipe, so this must come before any connection.
+    """
+    for suffix in COMPANION_SUFFIXES:
+        companion = path.with_name(path.name + suffix)
+        try:
+            mode = os.stat(companion).st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            raise StoreError(f"cannot look at {companion}: {error.strerror}") from None
+        if stat.S_ISDIR(mode):
+            raise StoreError(f"{companion} is a folder, not a database file")
+        if not stat.S_ISREG(mode):
+            kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+            raise StoreError(f"{companion} is {kind}, not a database file; refusing to open it")
+
+
+def read_header(path: Path) -> bytes:
+    """The first 16 bytes: SQLite's magic string for a plain file, SQLCipher's salt for an encrypted one."""
+    with path.open("rb") as handle:
+        return handle.read(len(SQLITE_HEADER))
 
 
 def check_schema(conn: sqlite3.Connection, path: Path) -> None:
@@ -91,7 +184,7 @@ def check_schema(conn: sqlite3.Connection, path: Path) -> None:
         raise not_ours
     try:
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-    except sqlite3.Error:
+    except DB_ERRORS:
         raise not_ours from None
     if meta.get("app") != APP_MARKER:
         raise not_ours
@@ -112,37 +205,116 @@ def check_schema(conn: sqlite3.Connection, path: Path) -> None:
         )
 
 
-def _inspect_existing(path: Path) -> None:
-    """Every refusal, decided on a read-only connection before anything is written."""
-    if path.stat().st_size:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
-        if header != SQLITE_HEADER:
-            raise StoreError(f"{path} is not an SQLite database; refusing to open it")
-    # With no -wal beside it nobody has the file open in WAL mode, and `immutable` lets SQLite read
-    # it without creating -wal/-shm companions: a refused file is left with nothing new beside it.
-    # With a -wal (open elsewhere, or left by a crash) a plain read-only connection reads it in.
+@contextmanager
+def _read_only_uri(path: Path) -> Iterator[str]:
+    """A URI that reads the database without creating anything beside it.
+
+    With no -wal beside it nobody has the file open in WAL mode, and `immutable` lets SQLite read it
+    without creating companions. With a -wal and its -shm (open elsewhere, or left by a crash) a plain
+    read-only connection reads the log in. A -wal without its -shm would make SQLite create one, so
+    the file and its log are copied to a private temporary folder and read there.
+    """
     wal = path.with_name(path.name + "-wal")
-    options = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    shm = path.with_name(path.name + "-shm")
+    if not wal.exists():
+        yield f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+        return
+    if shm.exists():
+        yield f"{path.resolve().as_uri()}?mode=ro"
+        return
+    with tempfile.TemporaryDirectory(prefix="oasys-diversity-check-") as folder:
+        copy = Path(folder) / path.name
+        shutil.copyfile(path, copy)
+        shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+        yield f"{copy.as_uri()}?mode=ro"
+
+
+def _check_contents(conn: sqlite3.Connection | sqlcipher.Connection, path: Path, *, full: bool = False) -> None:
+    """quick_check (or integrity_check) and the schema check, on a connection that reads the file."""
+    conn.execute("PRAGMA trusted_schema = OFF")
+    result = conn.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check").fetchall()
+    if result != [("ok",)]:
+        check = "integrity_check" if full else "quick_check"
+        raise StoreError(f"{path} failed SQLite's integrity check ({check}); refusing to open it")
+    check_schema(conn, path)
+
+
+def _refusal(error: Exception, path: Path) -> StoreError:
+    """One line for an error met while reading a file to decide whether to open it."""
+    name = _error_name(error)
+    if disk_is_full(error, path):
+        return full_disk_error(path)
+    if isinstance(error, OSError):
+        return StoreError(f"cannot read {path}: {error.strerror}")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreError(f"{path} is busy: another program is holding it; try again")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or (
+        not name and isinstance(error, sqlite3.DatabaseError | sqlcipher.DatabaseError)
+    ):
+        return StoreError(f"{path} is damaged ({_reason(error)}); refusing to open it")
+    return StoreError(f"cannot read {path}: {_reason(error)}")
+
+
+def inspect_plain(path: Path) -> None:
+    """Every check a plain (unencrypted) SQLite file gets before `db encrypt` converts it. Reads only."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
-    except sqlite3.Error as error:
-        raise StoreError(f"cannot open {path}: {_reason(error)}") from None
+        with _read_only_uri(path) as uri:
+            conn = connect(uri, uri=True)
+            try:
+                _check_contents(conn, path)
+            finally:
+                conn.close()
+    except (*DB_ERRORS, OSError) as error:
+        raise _refusal(error, path) from None
+
+
+def open_encrypted(path: Path, keys: list[DatabaseKey], *, full: bool = False) -> tuple[DatabaseKey, bytes]:
+    """Check an encrypted file read-only with each key in turn; the key that opens it, and its salt.
+
+    Refuses a file no key opens, a damaged one and one that is not ours or is newer.
+    """
+    salt = read_header(path)
     try:
-        conn.execute("PRAGMA trusted_schema = OFF")
-        result = conn.execute("PRAGMA quick_check").fetchall()
-        if result != [("ok",)]:
-            raise StoreError(f"{path} failed SQLite's integrity check (quick_check); refusing to open it")
-        check_schema(conn, path)
-    except sqlite3.Error as error:
-        name = _error_name(error)
-        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-            raise StoreError(f"{path} is busy: another program is holding it; try again") from None
-        if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or isinstance(error, sqlite3.DatabaseError):
-            raise StoreError(f"{path} is damaged ({_reason(error)}); refusing to open it") from None
-        raise StoreError(f"cannot read {path}: {_reason(error)}") from None
-    finally:
-        conn.close()
+        with _read_only_uri(path) as uri:
+            for key in keys:
+                conn = connect(uri, uri=True)
+                try:
+                    apply_key(conn, key, salt)
+                    try:
+                        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                    except DB_ERRORS as error:
+                        if _error_name(error).startswith("SQLITE_NOTADB"):
+                            continue  # not this key: try the next
+                        raise
+                    _check_contents(conn, path, full=full)
+                    return key, salt
+                finally:
+                    conn.close()
+    except (*DB_ERRORS, OSError) as error:
+        raise _refusal(error, path) from None
+    raise WrongKey(
+        f"{path} does not open with {keys[0].source}: the key is wrong, or the file is damaged or not an oasys-diversity database"
+    )
+
+
+def is_plain_sqlite(path: Path) -> bool:
+    return path.stat().st_size > 0 and read_header(path) == SQLITE_HEADER
+
+
+def _inspect_existing(path: Path) -> tuple[DatabaseKey, bytes] | None:
+    """Every refusal, decided read-only before anything is written. The key and salt; None for an empty file."""
+    from oasys_diversity.store_key import database_keys
+
+    size = path.stat().st_size
+    if not size:
+        return None  # an empty file: ours to set up
+    if read_header(path) == SQLITE_HEADER:
+        inspect_plain(path)  # a foreign, damaged or newer plain file is refused for that reason first
+        raise StoreError(f"{path} is not encrypted; run `oasys-diversity db encrypt --db {path}` once to encrypt it")
+    # An encrypted file is whole pages (at least 512 bytes each): anything else is not a database.
+    if size % 512:
+        raise StoreError(f"{path} is not an SQLite database; refusing to open it")
+    return open_encrypted(path, database_keys(new_database=False))
 
 
 def _is_read_only(path: Path) -> bool:
@@ -190,7 +362,7 @@ def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise
 
 
-def _journal_mode(conn: sqlite3.Connection) -> str:
+def _journal_mode(conn: sqlcipher.Connection) -> str:
     return conn.execute("PRAGMA journal_mode").fetchone()[0]
 
 
@@ -206,7 +378,7 @@ def _use_wal(conn: sqlite3.Connection) -> None:
         try:
             conn.execute("PRAGMA journal_mode = wal")
             return  # switched, or the file system cannot: the caller checks which
-        except sqlite3.OperationalError as error:
+        except DB_ERRORS as error:
             if not _error_name(error).startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or time.monotonic() > deadline:
                 raise
             time.sleep(0.01)
@@ -222,6 +394,8 @@ def _configure(conn: sqlite3.Connection, path: Path) -> None:
     # Deleted answers are overwritten, and temporary sorts never land in /tmp.
     conn.execute("PRAGMA secure_delete = ON")
     conn.execute("PRAGMA temp_store = MEMORY")
+    # Pages are decrypted as they are read: a larger cache (32 MiB) keeps decrypted pages for the next save.
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     _use_wal(conn)
     if _journal_mode(conn) != "wal":
         raise StoreError(f"{path} cannot use write-ahead logging on this file system; refusing to open it")
@@ -258,43 +432,92 @@ def open_db(path: str | os.PathLike[str], kind: str = "live") -> sqlite_utils.Da
     return as_database(open_connection(path, kind))
 
 
-def open_connection(path: str | os.PathLike[str], kind: str = "live") -> sqlite3.Connection:
+def open_connection(path: str | os.PathLike[str], kind: str = "live") -> sqlcipher.Connection:
     """`open_db`'s checked, configured and migrated connection, without the sqlite-utils wrapper.
 
     For reading at start-up (the case list); `as_database(conn)` wraps it for the store's other functions.
+    Raises `store_key.KeyNeeded` (a `StoreError`) when a passphrase must be asked for first.
     """
+    return open_keyed(path, kind)[0]
+
+
+def _set_up(target: Path, key: DatabaseKey, salt: bytes) -> sqlcipher.Connection:
+    """Connect, key, configure and migrate; one line on failure, the connection closed."""
+    try:
+        conn = connect(str(target))
+    except DB_ERRORS as error:
+        raise describe(f"cannot open {target}", error, target) from None
+    try:
+        apply_key(conn, key, salt)
+        _configure(conn, target)
+        _migrate(conn, target)
+    except StoreError:
+        conn.close()
+        raise
+    except DB_ERRORS as error:
+        conn.close()
+        raise describe(f"cannot set up {target}", error, target) from None
+    return conn
+
+
+def _create(path: Path) -> None:
+    """Make a new database complete under a temporary name, then link it into place.
+
+    Another process opening the same new path at that moment sees no file or a whole one, never an
+    empty file it would give a salt of its own (SQLCipher keeps the salt in the first page).
+    """
+    from oasys_diversity.store_key import database_keys, new_salt
+
+    temporary = path.with_name(f".{path.name}.new-{os.getpid()}")
+    try:
+        _set_up(temporary, database_keys(new_database=True)[0], new_salt()).close()
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: open theirs
+        except OSError:
+            if not path.exists():  # a file system without hard links
+                os.replace(temporary, path)
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise full_disk_error(path) from None
+        raise StoreError(f"cannot create {path}: {error.strerror}") from None
+    finally:
+        for suffix in COMPANION_SUFFIXES:
+            temporary.with_name(temporary.name + suffix).unlink(missing_ok=True)
+
+
+def open_keyed(path: str | os.PathLike[str], kind: str = "live") -> tuple[sqlcipher.Connection, DatabaseKey]:
+    """`open_connection`, and the key that opened the file (backups and rekeying need it). `kind` is the mode
+    asking (live, practice or demo): a database of another kind is refused (store_kind.py)."""
+    from oasys_diversity.store_key import database_keys, new_salt
+
     path = Path(path).expanduser()
-    if path.is_dir():
-        raise StoreError(f"{path} is a folder, not a database file")
+    refuse_non_regular(path)
     created = not path.exists() or path.stat().st_size == 0
     with _owner_only_umask():
-        if path.exists():
-            _inspect_existing(path)
-            if _is_read_only(path):
-                raise StoreError(f"{path} is read-only; the app needs to write to it")
-        else:
+        if not path.exists():
             try:
                 path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as error:
+                if error.errno == errno.ENOSPC:
+                    raise full_disk_error(path) from None
                 raise StoreError(f"cannot create the folder {path.parent}: {error.strerror}") from None
+            if not os.access(path.parent, os.W_OK):
+                raise StoreError(f"the folder {path.parent} is read-only; the app needs to write there")
+            _create(path)
+        found = _inspect_existing(path)
+        if _is_read_only(path):
+            raise StoreError(f"{path} is read-only; the app needs to write to it")
         if not os.access(path.parent, os.W_OK):
             raise StoreError(f"the folder {path.parent} is read-only; the app needs to write there")
+        # An empty file is ours to set up, with a new salt.
+        key, salt = found if found is not None else (database_keys(new_database=True)[0], new_salt())
+        conn = _set_up(path, key, salt)
         try:
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot open {path}: {_reason(error)}") from None
-        try:
-            _configure(conn, path)
-            _migrate(conn, path)
             ensure_kind(conn, path, kind, created)
         except WrongKind as error:
             conn.close()
             raise StoreError(str(error)) from None
-        except StoreError:
-            conn.close()
-            raise
-        except sqlite3.Error as error:
-            conn.close()
-            raise StoreError(f"cannot set up {path}: {_reason(error)}") from None
     _make_owner_only(path)
-    return conn
+    return conn, key

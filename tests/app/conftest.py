@@ -11,7 +11,9 @@ import pytest
 from oasys_diversity.app import OasysApp, create_app
 from oasys_diversity.bank import load_bank
 from oasys_diversity.model import Answer, Case, QuestionBank
+from oasys_diversity.sessions import ConversationSession
 from oasys_diversity.store import create_case, open_db, save_answer
+from oasys_diversity.store_sessions import start_session
 
 OFFICER = "Jo Officer"
 
@@ -40,11 +42,23 @@ def make_app(db_path: Path) -> Callable[..., OasysApp]:
 def seed_case(db_path: Path) -> Callable[..., int]:
     """Store a fictional case with some answers and return its id."""
 
-    def seed(reference: str = "X100001", name: str = "Alex Example", answers: list[Answer] | None = None) -> int:
+    def seed(
+        reference: str = "X100001",
+        name: str = "Alex Example",
+        answers: list[Answer] | None = None,
+        *,
+        session: ConversationSession | None = None,
+        sitting_today: bool = True,
+    ) -> int:
+        """`sitting_today`: a session recorded today, as if the language step was done earlier today (so opening
+        the case carries on without asking again); False leaves the case with no session at all."""
         db = open_db(db_path)
         case_id = create_case(db, Case(reference=reference, name=name, officer=OFFICER, assessed_on=date(2025, 3, 1)))
         for answer in answers or []:
             save_answer(db, case_id, answer, officer=OFFICER)
+        if sitting_today:
+            sitting = session or ConversationSession(case_id=case_id, language="English", interpreter="not_needed")
+            start_session(db, sitting.model_copy(update={"case_id": case_id}), officer=OFFICER)
         db.close()
         return case_id
 
@@ -80,3 +94,28 @@ def home(tmp_path, monkeypatch) -> Path:
     folder.mkdir(exist_ok=True)
     monkeypatch.setenv("HOME", str(folder))
     return folder
+
+
+INTERPRETER_ORDER = ("present", "needed", "not_needed")
+MODE_ORDER = ("in_person", "phone", "video")
+
+
+async def fill_language(
+    pilot, language: str = "English", interpreter: str = "not_needed", for_language: str = "", mode: str = ""
+) -> int:
+    """Fill in the language step by keys (the language box has the focus) and continue with ctrl+s.
+
+    Returns the keys pressed besides typed words.
+    """
+    keys = ["tab", *["down"] * INTERPRETER_ORDER.index(interpreter), "enter"]
+    await pilot.press(*language, *keys)
+    if interpreter != "not_needed":
+        await pilot.press("tab", *for_language)
+        keys.append("tab")
+    if interpreter == "present":
+        more = ["tab", *["down"] * MODE_ORDER.index(mode), "enter"]
+        await pilot.press(*more)
+        keys += more
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    return len(keys) + 1

@@ -11,14 +11,8 @@ from oasys_diversity.demo import build_demo, demo_files
 from oasys_diversity.model import Answer
 from oasys_diversity.screens.answers import parse_date, parse_number
 from oasys_diversity.screens.cases import matches, shown_name, when_text
-from oasys_diversity.screens.interview import (
-    Step,
-    domain_counts,
-    interview_steps,
-    position_of,
-    resume_index,
-    short_title,
-)
+from oasys_diversity.screens.interview import short_title
+from oasys_diversity.steps import Step, domain_counts, interview_steps, position_of, resume_index
 from oasys_diversity.store import get_position, list_cases, load_plan, open_db
 
 
@@ -27,7 +21,8 @@ def answered(question_id, value):
 
 
 def test_steps_open_each_domain_with_its_introduction_and_check_in_before_the_sensitive_question(bank):
-    steps = interview_steps(bank, {})
+    # Going deeper everywhere, so every check-in is on the way.
+    steps = interview_steps(bank, {}, {domain.id: "now" for domain in bank.domains})
     for domain in bank.domains:
         mine = [s for s in steps if s.domain_id == domain.id]
         assert mine[0] == Step("intro", domain.id)
@@ -49,7 +44,7 @@ def test_follow_ups_join_the_steps_only_while_they_apply(bank):
 
 def test_resume_goes_back_to_an_unread_introduction_but_not_past_an_answer(bank):
     steps = interview_steps(bank, {})
-    first = bank.domains[0].questions[0].id
+    first = next(q.id for q in bank.domains[0].questions if q.depth == "core")
     assert steps[resume_index(steps, first, {}, bank)] == Step("intro", bank.domains[0].id)
     started = {first: answered(first, "Sam")}
     assert steps[resume_index(steps, first, started, bank)] == Step("question", bank.domains[0].id, first)

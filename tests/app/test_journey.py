@@ -4,6 +4,7 @@ privacy check and details, the interview, the review, the plan and an exported s
 from __future__ import annotations
 
 import pytest
+from conftest import fill_language
 from textual.widgets import Input, TextArea
 
 from oasys_diversity.app import create_app
@@ -60,6 +61,8 @@ async def test_new_case_to_exported_summary_by_keys_at_80x24(tmp_path, home):
         await pilot.press("space", "tab")
         await pilot.press(*"X900001", "enter", *"Amina Khatun", "enter", *"Amina", "enter", *"Sam Officer", "enter")
         await pilot.pause()
+        # Language first, then the opening words.
+        await fill_language(pilot, "English")
         await pilot.press("ctrl+s")
         await pilot.pause()
         interview = app.screen

@@ -6,9 +6,9 @@ Each test checks what is on screen and what the database holds, through a separa
 from __future__ import annotations
 
 import pytest
-from conftest import OFFICER, screen_text
+from conftest import OFFICER, fill_language, screen_text
 from textual import events
-from textual.widgets import Footer, Input, TextArea
+from textual.widgets import ContentSwitcher, Footer, Input, TextArea
 
 from oasys_diversity.model import Answer
 from oasys_diversity.screens.answers import ChoiceAnswer, TypedAnswer
@@ -32,7 +32,11 @@ async def test_new_case_from_cases_through_start_into_the_interview(make_app, db
         await pilot.press("tab", *"X123456", "tab", *"Samuel Okafor", "tab", *"Sam", "tab", *OFFICER)
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert "Opening words" in screen_text(app)
+        # Language first: before a word of the opening is read out.
+        switcher = app.screen.query_one(ContentSwitcher)
+        assert switcher.current == "language"
+        await fill_language(pilot, "English")
+        assert switcher.current == "opening"
         assert "You don't have to answer anything you'd rather not" in screen_text(app)
 
         await pilot.press("ctrl+s")
@@ -42,9 +46,25 @@ async def test_new_case_from_cases_through_start_into_the_interview(make_app, db
         assert interview.step.kind == "intro" and interview.step.domain_id == bank.domains[0].id
         assert app.officer == OFFICER
 
-        # The preferred name typed on Start is already the answer to the first question.
+        # The core path first. Gender: a single choice, saved the moment it is chosen.
         await pilot.press("pagedown")
         await pilot.pause()
+        assert interview.question is not None and interview.question.id == "person.gender"
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert "(●) Man" in str(interview.query_one(ChoiceAnswer).get_option("man").prompt)
+
+        # Age: a number.
+        await pilot.press("pagedown")
+        await pilot.pause()
+        await pilot.press(*"34", "pagedown")
+        await pilot.pause()
+        # Then the offer to go deeper in this domain; Enter on "go deeper now".
+        assert interview.step.kind == "deeper_offer"
+        await pilot.press("enter")
+        await pilot.pause()
+
+        # The preferred name typed on Start is already the answer to the first deeper question.
         assert interview.question is not None and interview.question.id == "person.preferred_name"
         assert interview.query_one("#answer", TextArea).text == "Sam"
 
@@ -54,18 +74,6 @@ async def test_new_case_from_cases_through_start_into_the_interview(make_app, db
         assert interview.question.id == "person.pronouns"
         await pilot.press(*"he or they")
         await pilot.press("pagedown")
-        await pilot.pause()
-
-        # Gender: a single choice, saved the moment it is chosen.
-        assert interview.question.id == "person.gender"
-        await pilot.press("down", "enter")
-        await pilot.pause()
-        assert "(●) Man" in str(interview.query_one(ChoiceAnswer).get_option("man").prompt)
-
-        # Age: a number.
-        await pilot.press("pagedown")
-        await pilot.pause()
-        await pilot.press(*"34", "pagedown")
         await pilot.pause()
         assert interview.question.id == "person.area"
 
@@ -90,7 +98,7 @@ async def test_resume_after_closing_mid_interview_keeps_place_and_typed_words(ma
         interview = app.screen
         assert isinstance(interview, InterviewScreen)
         assert interview.step.kind == "intro"  # a new case starts at the first introduction
-        await pilot.press("pagedown", "pagedown", "pagedown")  # preferred name, pronouns, gender
+        await pilot.press("pagedown")  # gender: the first question on the core path
         await pilot.pause()
         assert interview.question.id == "person.gender"
         await pilot.press("enter")  # Woman
@@ -245,7 +253,7 @@ async def test_letters_in_a_number_get_a_clear_message_and_lose_nothing(make_app
         await pilot.press("backspace", "backspace", "backspace", *"41")
         await pilot.press("pagedown")
         await pilot.pause()
-        assert interview.question.id != "person.age"
+        assert interview.step.kind == "deeper_offer"  # age is the last core question of its domain
     assert read_answer(case_id, "person.age").value == 41
 
 
@@ -287,15 +295,9 @@ def keys_arriving_together(app, *keys: str) -> None:
 
 # A choice question, the keys pressed on it, what they choose, the question PgDn goes to and the answers to seed.
 CHOICE_THEN_NEXT = {
-    "single": ("trauma.wellbeing_now", ("enter",), "good", "trauma.mental_health_support", []),
+    "single": ("trauma.wellbeing_now", ("enter",), "good", "trauma.support_wanted", []),
     "yes_no_unsure": ("ethnicity.labelled_by_others", ("down", "space"), "no", "ethnicity.heritage_knowledge", []),
-    "multi": (
-        "faith.practice",
-        ("enter",),
-        ["private_prayer"],
-        "faith.practice_needs",
-        [Answer(question_id="faith.religion", status="answered", value="christian")],
-    ),
+    "multi": ("discrimination.experiences", ("enter",), ["community"], "discrimination.current_harassment", []),
     # The next question is of another kind, so it gets a new answer widget (which still has the focus).
     "multi then single": ("culture.support_people", ("enter",), ["partner"], "culture.family_relationships", []),
 }
@@ -370,12 +372,12 @@ async def test_letters_and_choices_pressed_together_are_acted_on_in_the_order_pr
         assert read_answer(case_id, "trauma.wellbeing_now").value == "good"
 
         await pilot.press("pagedown")
-        assert interview.question.id == "trauma.mental_health_support"
+        assert interview.question.id == "trauma.support_wanted"
         keys_arriving_together(app, "r", "enter")
         await pilot.pause()
         # Enter reached Review (which opens the question it has highlighted), not this question's options.
-        assert not isinstance(app.screen, InterviewScreen) or app.screen.question.id != "trauma.mental_health_support"
-    assert read_answer(case_id, "trauma.mental_health_support") is None
+        assert not isinstance(app.screen, InterviewScreen) or app.screen.question.id != "trauma.support_wanted"
+    assert read_answer(case_id, "trauma.support_wanted") is None
 
 
 async def test_a_key_reaching_a_choice_box_after_it_shows_another_question_chooses_nothing_there(
@@ -394,9 +396,10 @@ async def test_a_key_reaching_a_choice_box_after_it_shows_another_question_choos
         box.show(bank.question("trauma.mental_health_support"), Answer(question_id="trauma.mental_health_support"))
         await pilot.pause()
         assert box.value is None and not box.unconfirmed
-        await pilot.pause()  # the toast is shown on the app's next turn
-        toasts = " ".join(str(toast.render()) for toast in app.screen.query("Toast"))
-        assert "A key pressed just before moving on came too late and was not used" in toasts
+        await pilot.pause()
+        # Said in the status line, not in a toast over the question.
+        assert "A key pressed just before moving on came too late and was not used" in screen_text(app)
+        assert not app.screen.query("Toast")
     assert read_answer(case_id, "trauma.wellbeing_now") is None
     assert read_answer(case_id, "trauma.mental_health_support") is None
 
@@ -431,7 +434,11 @@ async def test_choices_one_after_another_each_show_their_own_answer_and_the_keys
         assert marked("white_irish")
         assert "Review" in footer_words(app) and "Done typing" not in footer_words(app)
 
-        await pilot.press("pagedown")  # the follow-up the answer above opens: nothing chosen yet
+        await pilot.press("pagedown")  # the core questions are done: go deeper now (Enter)
+        assert interview.step.kind == "deeper_offer"
+        await pilot.press("enter")
+        await pilot.pause()
+        # The deeper follow-up the answer above opens: nothing chosen yet.
         assert interview.question.id == "ethnicity.category_fit"
         assert not any(marked(code) for code in interview.question.codes())
 
@@ -442,7 +449,7 @@ async def test_choices_one_after_another_each_show_their_own_answer_and_the_keys
         assert marked("not_much") and not marked("varies")
         assert read_answer(case_id, "ethnicity.identity_importance").value == "not_much"
 
-        await pilot.press("pageup", "pageup")
+        await pilot.press("pageup", "pageup", "pageup")  # category fit, the offer, the ethnic group
         assert interview.question.id == "ethnicity.ons_category"
         assert marked("white_irish") and not marked("white_british")
         assert read_answer(case_id, "ethnicity.ons_category").value == "white_irish"

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import fill_language
 from textual.widgets import Input, TextArea
 
 from oasys_diversity.app import create_app
 from oasys_diversity.screens.interview import InterviewScreen
+from oasys_diversity.screens.language import LanguageScreen
 from oasys_diversity.screens.plan import PlanScreen
 from oasys_diversity.screens.practice import FeedbackScreen, ScenarioScreen
 from oasys_diversity.store import StoreError, list_cases, open_db
@@ -22,7 +24,8 @@ from oasys_diversity.store import StoreError, list_cases, open_db
 pytestmark = pytest.mark.slow
 
 
-async def pick(pilot, app, scenario_id: str) -> None:
+async def pick(pilot, app, scenario_id: str, **language: str) -> None:
+    """Choose the scenario on the picker, then the language step (English, no interpreter, unless given)."""
     await pilot.pause()
     picker = app.screen
     assert isinstance(picker, ScenarioScreen)
@@ -34,6 +37,9 @@ async def pick(pilot, app, scenario_id: str) -> None:
     assert options.highlighted_option.id == scenario_id
     await pilot.press("enter")
     await pilot.pause()
+    assert isinstance(app.screen, LanguageScreen)
+    assert_stamped(app)
+    await fill_language(pilot, **language)
     assert isinstance(app.screen, InterviewScreen)
 
 
@@ -59,13 +65,18 @@ async def record(pilot, app, answers: dict[str, Any]) -> dict[str, str]:
     """Walk the interview with PgDn, recording `answers` by keys; returns what the person said at each."""
     interview = app.screen
     heard: dict[str, str] = {}
-    handled: set[str] = set()
-    for _ in range(len(interview.steps) * 2):
+    handled = {q for q, v in answers.items() if interview.answer(q).value == v}  # given by the language step
+    for _ in range(200):
         step = interview.step
         qid = step.question_id if step.kind == "question" else None
         if qid is not None:
             panel = interview.query_one("#practice-reply")
             heard[qid] = str(panel.render()) if panel.display else ""
+        wanted_here = [q for q in answers if q not in handled and q.startswith(f"{step.domain_id}.")]
+        if step.kind == "deeper_offer" and wanted_here:
+            await pilot.press("enter")  # "Go deeper now": the rest of the domain's questions
+            await pilot.pause()
+            continue
         if qid in answers and qid not in handled:
             value = answers[qid]
             if app.bank.question(qid).kind in ("single", "yes_no_unsure"):
@@ -119,10 +130,17 @@ MEI = {
 async def test_a_run_played_well_meets_every_criterion(tmp_path: Path, home):
     app = create_app(tmp_path / "practice.db", practice=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pick(pilot, app, "interpreter-never-booked")
-        assert_stamped(app)
+        await pick(
+            pilot,
+            app,
+            "interpreter-never-booked",
+            language="Cantonese",
+            interpreter="present",
+            for_language="Cantonese",
+            mode="in_person",
+        )
         heard = await record(pilot, app, MEI)
-        assert "Not my son" in heard["language.interpreter_needed"]
+        assert "Shop English" in heard["language.spoken_english"]
         plan = await open_plan(pilot, app)
         assert_stamped(app)
         await pilot.press("v")
@@ -202,7 +220,7 @@ async def test_a_name_is_not_a_faith_and_a_run_can_be_reset(tmp_path: Path, home
         await pick_only(pilot, app, "name-and-faith")
         await pilot.press("r")
         await pilot.pause()
-        assert isinstance(app.screen, InterviewScreen)
+        assert isinstance(app.screen, LanguageScreen)  # a new run starts with the language step
     db = open_db(path, "practice")
     try:
         runs = [c for c in list_cases(db) if c.reference == "PRAC-102"]

@@ -10,6 +10,7 @@ import pytest
 from oasys_diversity.app import create_app
 from oasys_diversity.model import Answer, Assessment, Case, Objective, Plan
 from oasys_diversity.screens import plan as plan_screen_module
+from oasys_diversity.screens.dialogs import ReplaceFileDialog
 from oasys_diversity.screens.export import (
     DestinationError,
     ExportScreen,
@@ -25,7 +26,9 @@ from oasys_diversity.screens.plan_dialogs import (
     parse_target_date,
 )
 from oasys_diversity.screens.review import ReviewList, ReviewScreen
+from oasys_diversity.sessions import ConversationSession
 from oasys_diversity.store import import_assessment, load_plan, open_db, save_answer, save_plan
+from oasys_diversity.store_sessions import start_session
 
 OFFICER = "Sam Officer"
 TODAY = date(2025, 3, 1)
@@ -56,6 +59,8 @@ def seed(tmp_path: Path, answers: list[Answer] = ANSWERS, plan: Plan | None = No
     case = Case(reference="X123456", name="Amina Khatun", officer=OFFICER, assessed_on=TODAY)
     given = {a.question_id: a.model_copy(update={"answered_at": GIVEN_AT, "officer": OFFICER}) for a in answers}
     case_id = import_assessment(db, Assessment(case=case, answers=given))
+    # The language step was done earlier today: opening the interview carries on without asking again.
+    start_session(db, ConversationSession(case_id=case_id, language="English", interpreter="not_needed"), officer=OFFICER)
     if plan is not None:
         save_plan(db, case_id, plan, officer=OFFICER)
     db.close()
@@ -381,11 +386,18 @@ async def test_adding_their_own_objective(tmp_path):
         await pilot.press("tab", "tab", "tab", "tab", *"Two sessions attended.")
         await pilot.press("enter")
         await pilot.pause()
+        assert "give it a short title" in str(dialog.query_one("#dialog-error").render())
+        assert dialog.query_one("#measure").value == "Two sessions attended."  # nothing typed is lost
+        assert app.focused is dialog.query_one("#objective-title")  # the box that needs something
+        await pilot.press(*"Women's group", "enter")
+        await pilot.pause()
         assert app.screen is screen
         assert "[ADDED BY OFFICER]" in plan_text(screen)
+        assert "Women's group" in plan_text(screen)
         screen = await reopen_plan(pilot, case_id)
         own = next(o for o in screen.plan.objectives if o.id == "own-1")
     assert own.state == "added"
+    assert own.title == "Women's group"
     assert own.action == "Join a women's group."
     assert own.measure == "Two sessions attended."
 
@@ -629,9 +641,9 @@ async def test_export_asks_before_replacing_a_file(tmp_path, home):
         await replace_destination(pilot, "~/summary.md")
         await pilot.press("ctrl+s")
         await wait_for_export(pilot)
-        assert "Press Export again to replace it" in str(app.screen.query_one("#export-result").render())
+        assert isinstance(app.screen, ReplaceFileDialog)
         assert out.read_text(encoding="utf-8") == "an earlier export"
-        await pilot.press("ctrl+s")
+        await pilot.press("r")
         await wait_for_export(pilot)
         assert f"Saved to {out}" in str(app.screen.query_one("#export-result").render())
     assert "X123456" in out.read_text(encoding="utf-8")

@@ -69,3 +69,36 @@ def test_interview_screen_on_an_introduction(snap_compare, make_app, seed_case):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_case)
+
+
+def test_start_screen_language_first(snap_compare, make_app):
+    details = ["ctrl+n", "space", "tab", *"X300003", "enter", *"Dara Example", "enter", "enter", *"Jo Officer", "enter"]
+    assert snap_compare(make_app(), press=details, terminal_size=(80, 24))
+
+
+def test_interview_offer_to_go_deeper_with_the_interpreter_banner(snap_compare, make_app, seed_case):
+    from oasys_diversity.sessions import ConversationSession
+
+    needed = ConversationSession(case_id=0, language="English", interpreter="needed", interpreter_language="Farsi")
+    seed_case(reference="X400004", name="Dara Example", session=needed)
+    app = make_app()
+
+    async def open_offer(pilot):
+        app.open_question(1, "faith.reconnect")
+        await pilot.pause()
+        await pilot.press("pagedown")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_offer)
+
+
+def test_interview_in_their_words_with_guidance_at_160x48(snap_compare, make_app, seed_case):
+    app = _seeded(make_app, seed_case)
+
+    async def open_question(pilot):
+        app.open_question(1, "ethnicity.self_description")
+        await pilot.pause()
+        await pilot.press(*"Black British, my mum's family is from Jamaica and my dad's from Birmingham", "ctrl+g")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(160, 48), run_before=open_question)

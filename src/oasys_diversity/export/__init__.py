@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,8 @@ FORMATS = {
     "docx": "docx",
 }
 BINARY_FORMATS = ("pdf", "docx")
+# Text exports a person reads in a terminal or editor: their control characters are made visible.
+TEXT_EXPORTS = ("md", "text")
 SUFFIXES = {"md": ".md", "text": ".txt", "json": ".json", "pdf": ".pdf", "docx": ".docx"}
 
 
@@ -48,13 +48,19 @@ def render(summary: Summary, fmt: str) -> str | bytes:
         )
     module = importlib.import_module(f"oasys_diversity.export.{FORMATS[fmt]}")
     try:
-        return module.render(summary)
+        content = module.render(summary)
     except ImportError as error:
         raise ExportError(
             f"the {fmt} export needs the '{error.name}' library: install oasys-diversity[export]"
         ) from None
     except (FontsMissing, PdfFailed) as error:
         raise ExportError(str(error)) from None
+    if fmt in TEXT_EXPORTS:
+        from oasys_diversity.safe_text import for_terminal
+
+        # Read with `cat` or pasted into a terminal: an escape sequence in a name must stay visible text.
+        return for_terminal(content)
+    return content
 
 
 def export_case(
@@ -70,16 +76,44 @@ def export_case(
     today: date | None = None,
     easy_read: bool = False,
     notices: list[str] | None = None,
+    *,
+    force: bool = False,
+    officer: str | None = None,
+    via: str = "cli",
 ) -> Path | None:
-    """Render a stored case and write it to `out`, or to standard output for md, text and json.
+    """Render a stored case and write it to `out`, or to standard output (`out` None or `-`).
 
     Returns the path written, or None for standard output. PDF and Word need `out`. What the officer should
     know before handing the person's version over (an interpreter; entries left out) is added to `notices`.
+    The destination is checked before the case is read (see `destination.py`): never the database, the
+    directory or the bank, never an existing file unless `force`. The export is recorded in the access log
+    (`officer`, or the OS account; `via` says from where) before the file appears, so no export goes
+    unrecorded.
     """
+    from oasys_diversity.export.destination import (
+        DestinationRefused,
+        check_destination,
+        check_stdout,
+        is_stdout,
+        protected_paths,
+        publish,
+        stage,
+        write_stdout,
+    )
+
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     if out is None and fmt in BINARY_FORMATS:
         raise ExportError(f"the {fmt} format needs --out FILE (for example --out case-{case_id}{SUFFIXES[fmt]})")
+    to_stdout = out is None or is_stdout(out)
+    try:
+        protected = protected_paths(db, directory_path, bank.source_dir)
+        if to_stdout:
+            check_stdout(fmt, fmt in BINARY_FORMATS, protected)
+        else:
+            check_destination(Path(out), protected, force=force)
+    except DestinationRefused as error:
+        raise ExportError(str(error)) from None
     today = today or date.today()
     assessment, plan, suggested = load_case(db, bank, case_id, directory_path, today)
     summary = build_summary(
@@ -98,13 +132,33 @@ def export_case(
         from oasys_diversity.export.person_version import officer_notices
 
         notices.extend(officer_notices(summary))
-    if out is None:
-        assert isinstance(content, str)
-        sys.stdout.write(content)
-        sys.stdout.flush()
+    detail = {"format": fmt, "for": "person" if for_person else "record", "redacted": redact, "via": via}
+    if to_stdout:
+        _record_export(db, case_id, officer, detail, "standard output")
+        write_stdout(content)
         return None
-    write_private(Path(out), content.encode("utf-8") if isinstance(content, str) else content)
-    return Path(out)
+    target = Path(out)
+    try:
+        staged = stage(target, content.encode("utf-8") if isinstance(content, str) else content)
+    except DestinationRefused as error:
+        raise ExportError(str(error)) from None
+    try:
+        _record_export(db, case_id, officer, detail, os.path.abspath(target))
+        publish(staged, target, replace=force)
+    except (ExportError, DestinationRefused) as error:
+        staged.unlink(missing_ok=True)
+        raise ExportError(str(error)) from None
+    return target
+
+
+def _record_export(db: Any, case_id: int, officer: str | None, detail: dict[str, Any], location: str) -> None:
+    from oasys_diversity.store_access import record_access
+    from oasys_diversity.store_open import StoreError
+
+    try:
+        record_access(db, case_id, "exported", officer=officer, detail=detail, location=location)
+    except StoreError as error:
+        raise ExportError(f"not exported: {error}") from None
 
 
 def load_case(
@@ -138,21 +192,13 @@ def suggest_plan(assessment: Assessment, bank: QuestionBank, directory_path: Pat
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write owner-only (0600) and atomically: a half-written summary never replaces a good one."""
+    """Write owner-only (0600) and atomically, replacing what is there: a half-written file never replaces a good one."""
+    from oasys_diversity.export.destination import DestinationRefused, publish, stage
+
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError(f"cannot write {path}: the folder {folder} does not exist")
     try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise ExportError(f"cannot write {path}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise ExportError(f"cannot write {path}: {error.strerror}") from None
+        publish(stage(path, data), path, replace=True)
+    except DestinationRefused as error:
+        raise ExportError(str(error)) from None

@@ -136,6 +136,9 @@ def officer_document(summary: Summary) -> list[Block]:
             blocks.append(Para(objective.need_area_label, "title"))
             blocks.append(Field("What would have happened", objective.action))
             blocks.append(Field("Reason", objective.reason or "no reason recorded"))
+    if summary.also_suggested:
+        blocks.append(Heading(3, "Also suggested, not in the plan yet"))
+        blocks.append(Bullets(tuple(summary.also_suggested)))
     blocks.append(Heading(3, "Referrals"))
     if not summary.referrals:
         blocks.append(Para("No referrals in the plan yet."))
@@ -193,8 +196,10 @@ def _waiting_notes(section: DomainSummary) -> list[Block]:
 
 def objective_blocks(objective: ObjectiveSummary) -> list[Block]:
     owner = objective.owner_label + (f" ({objective.owner_name})" if objective.owner_name else "")
+    # The officer's own title, when they gave one, leads; the need area is always named.
+    title = f"{objective.title} ({objective.need_area_label})" if objective.title else objective.need_area_label
     blocks: list[Block] = [
-        Para(objective.need_area_label, "title"),
+        Para(title, "title"),
         Field("What will happen", objective.action),
         Field("Who", owner),
         Field("By", long_date(objective.target_date)),

@@ -186,6 +186,10 @@ def _plan(summary: Summary) -> list[str]:
         for objective in set_aside:
             lines += wrap(f"- {objective.need_area_label}: {objective.action}", "", "  ")
             lines += wrap(f"Reason: {objective.reason or 'no reason recorded'}", "  ", "      ")
+    if summary.also_suggested:
+        lines += ["", *wrap("Also suggested, not in the plan yet:")]
+        for line in summary.also_suggested:
+            lines += wrap(f"- {line}", "", "  ")
 
     lines += _section("Referrals")
     if not summary.referrals:

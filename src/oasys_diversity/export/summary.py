@@ -28,10 +28,12 @@ from oasys_diversity.model import (
     AnswerStatus,
     Assessment,
     ItemState,
+    Objective,
     Plan,
     Question,
     QuestionBank,
     ReferralState,
+    objective_status,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +54,14 @@ REMOVED = "[removed for sharing]"
 REDACTED_REFERENCE = "redacted"
 
 PREFERRED_NAME = "person.preferred_name"
+# How the person wants their ethnicity written: "own words only" leaves the official category out of every
+# summary (and so every export), shown as not stated at their request.
+RECORDING_PREFERENCE = "ethnicity.recording_preference"
+ONS_CATEGORY = "ethnicity.ons_category"
+OWN_WORDS_ONLY = "own_words_only"
+CATEGORY_WITHHELD = "Not stated: the person asked for their ethnicity to be recorded in their own words only"
+# The answers this module reads by id (`questions check` counts them as feeding the plan and exports).
+SUMMARY_READS = (PREFERRED_NAME, RECORDING_PREFERENCE)
 OTHER_DOMAIN = "other"
 
 OBJECTIVE_STATE_LABELS = {
@@ -117,10 +127,13 @@ class ObjectiveSummary(BaseModel):
     because_domains: list[str] = Field(default_factory=list)  # domain titles, for the person's version
     person_view: str | None = None
     state: ItemState
-    # The plan rule's short name ("Interpreter for every appointment"); None for the officer's own.
-    title: str | None = None
-    state_label: str
+    state_label: str  # every decision, truly named: "Accepted; changed by the officer (target date)"
     reason: str | None = None
+    # Its short name: the officer's own title when they gave one, else the plan rule's
+    # ("Interpreter for every appointment").
+    title: str | None = None
+    accepted: bool = False
+    edited_fields: list[str] = Field(default_factory=list)
 
     @property
     def active(self) -> bool:
@@ -181,6 +194,8 @@ class Summary(BaseModel):
     objectives: list[ObjectiveSummary] = Field(default_factory=list)
     referrals: list[ReferralSummary] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)  # for the officer only
+    # Objectives beyond the plan's limit, one short line each, for the officer to promote (officer only).
+    also_suggested: list[str] = Field(default_factory=list)
     agreement: Agreement = "not_yet_asked"
     agreement_label: str
     agreement_reason: str | None = None
@@ -261,9 +276,11 @@ def build_summary(
             because_domains=domain_names(o.because),
             person_view=o.person_view,
             state=o.state,
-            state_label=OBJECTIVE_STATE_LABELS[o.state],
+            state_label=objective_status(o),
             reason=o.reason,
-            title=rule_titles.get(o.rule_id) if o.rule_id else None,
+            title=o.title or (rule_titles.get(o.rule_id) if o.rule_id else None),
+            accepted=o.accepted,
+            edited_fields=list(o.edited_fields),
         )
         for o in plan.objectives
     ]
@@ -302,6 +319,7 @@ def build_summary(
         referrals=referrals,
         # The planner's warnings already name stale directory entries; each referral also shows its own.
         warnings=list(dict.fromkeys(plan.warnings)),
+        also_suggested=[_also_suggested_line(o, rules) for o in plan.also_suggested],
         agreement=plan.agreement,
         agreement_label=AGREEMENT_LABELS[plan.agreement],
         agreement_reason=plan.agreement_reason,
@@ -313,6 +331,15 @@ def build_summary(
         assessment=assessment,
         plan=plan,
     )
+
+
+def _also_suggested_line(objective: Objective, rules: RuleSet | None) -> str:
+    """One line, e.g. "Women's centre or women-only service (Health and other considerations, by 20 December 2026)"."""
+    rule = rules.objective_rule(objective.rule_id) if rules is not None and objective.rule_id else None
+    area = NEED_AREA_LABELS.get(objective.need_area, objective.need_area)
+    if rule is None:
+        return f"{area}, by {long_date(objective.target_date)}"
+    return f"{rule.title} ({area}, by {long_date(objective.target_date)})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,17 +415,12 @@ def without_forbidden_wording(plan: Plan, phrases: list[str]) -> tuple[Plan, boo
                 kept.append(replacement)
         return " ".join(kept)
 
-    objectives = [
-        o.model_copy(
-            update={
-                "action": clean(o.action),
-                "measure": clean(o.measure),
-                "owner_name": clean(o.owner_name),
-                "reason": clean(o.reason),
-            }
-        )
-        for o in plan.objectives
-    ]
+    def tidy(o: Objective) -> Objective:
+        update = {"action": clean(o.action), "measure": clean(o.measure), "owner_name": clean(o.owner_name)}
+        return o.model_copy(update={**update, "reason": clean(o.reason)})
+
+    objectives = [tidy(o) for o in plan.objectives]
+    also_suggested = [tidy(o) for o in plan.also_suggested]
     referrals = [
         r.model_copy(
             update={"reason": clean(r.reason), "how_to_refer": clean(r.how_to_refer), "contact": clean(r.contact)}
@@ -410,12 +432,14 @@ def without_forbidden_wording(plan: Plan, phrases: list[str]) -> tuple[Plan, boo
         return plan, False
     # On the plan itself, so every format carries it, the JSON included.
     warnings.append(LEFT_OUT_WARNING)
-    return plan.model_copy(update={"objectives": objectives, "referrals": referrals, "warnings": warnings}), True
+    update = {"objectives": objectives, "also_suggested": also_suggested, "referrals": referrals}
+    return plan.model_copy(update={**update, "warnings": warnings}), True
 
 
 def _domains(assessment: Assessment, bank: QuestionBank) -> list[DomainSummary]:
     """Each domain's questions, sorted by status. Hidden follow-ups appear only if something was recorded."""
     result = []
+    own_words_only = _own_words_only(assessment)
     for domain in bank.domains:
         section = DomainSummary(id=domain.id, title=domain.title)
         for question in domain.questions:
@@ -423,6 +447,8 @@ def _domains(assessment: Assessment, bank: QuestionBank) -> list[DomainSummary]:
             if answer.status == "not_discussed" and not bank.is_visible(question, assessment.answers):
                 continue
             item = _item(question, answer)
+            if question.id == ONS_CATEGORY and own_words_only and answer.is_answered:
+                item.categories = [CATEGORY_WITHHELD]
             getattr(section, answer.status).append(item)
         result.append(section)
     unknown = [a for qid, a in assessment.answers.items() if not bank.has(qid) and a.status != "not_discussed"]
@@ -472,6 +498,12 @@ def _item(question: Question, answer: Answer) -> Item:
     else:
         item.categories = [_plain(value)]
     return item
+
+
+def _own_words_only(assessment: Assessment) -> bool:
+    """True when the person asked for their ethnicity in their own words only (the category not stated)."""
+    preference = assessment.answer(RECORDING_PREFERENCE)
+    return preference.is_answered and preference.value == OWN_WORDS_ONLY
 
 
 def _option_text(question: Question, code: str) -> str:
@@ -609,8 +641,9 @@ def redact_records(assessment: Assessment, plan: Plan, bank: QuestionBank) -> tu
     redacted_case = case.model_copy(
         update={"name": initials(case.name), "officer": initials(case.officer), "reference": REDACTED_REFERENCE}
     )
-    objectives = [
-        o.model_copy(
+
+    def scrubbed(o: Objective) -> Objective:
+        return o.model_copy(
             update={
                 "action": scrub(o.action),
                 "measure": scrub(o.measure),
@@ -619,8 +652,8 @@ def redact_records(assessment: Assessment, plan: Plan, bank: QuestionBank) -> tu
                 "person_view": REMOVED if o.person_view and o.person_view.strip() else None,
             }
         )
-        for o in plan.objectives
-    ]
+
+    objectives = [scrubbed(o) for o in plan.objectives]
     referrals = [
         r.model_copy(
             update={
@@ -633,6 +666,7 @@ def redact_records(assessment: Assessment, plan: Plan, bank: QuestionBank) -> tu
     redacted_plan = plan.model_copy(
         update={
             "objectives": objectives,
+            "also_suggested": [scrubbed(o) for o in plan.also_suggested],
             "referrals": referrals,
             "warnings": [scrub(w) for w in plan.warnings],
             "agreement_reason": REMOVED if plan.agreement_reason and plan.agreement_reason.strip() else None,
