@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from crypt_support import decrypted_pages, raw
 
 from oasys_diversity.cli import main
 from oasys_diversity.model import ASSESSMENT_FORMAT
 from oasys_diversity.retention import RETENTION_SETTING, RetentionError, cutoff, months_before, retention_months
 from oasys_diversity.store import erase_case, open_db
 from oasys_diversity.store_access import access_log, case_history, record_access
+from oasys_diversity.store_open import DB_ERRORS
 
 NAME = "Tomasz Wiśniewski-Adeyemi"
 REFERENCE = "BRS-77120"
@@ -117,11 +118,11 @@ def test_the_access_log_is_append_only(capsys, tmp_path, db_path):
     case_id = import_case(capsys, tmp_path, db_path)
     db = open_db(db_path)
     try:
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(DB_ERRORS, match="append-only"):
             db.execute("UPDATE access_log SET officer = 'someone else'")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(DB_ERRORS, match="append-only"):
             db.execute("UPDATE access_log SET location = NULL WHERE case_id = ?", [case_id])  # not erased
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(DB_ERRORS, match="append-only"):
             db.execute("DELETE FROM access_log")
     finally:
         db.close()
@@ -133,7 +134,11 @@ def test_the_access_log_is_append_only(capsys, tmp_path, db_path):
 
 
 def file_bytes(db_path: Path) -> bytes:
-    return b"".join(p.read_bytes() for p in db_path.parent.iterdir() if p.name.startswith(db_path.name) and p.is_file())
+    """What the database file holds, decrypted page by page (free pages too), plus any journals as they are."""
+    journals = b"".join(
+        p.read_bytes() for p in db_path.parent.iterdir() if p.name.startswith(db_path.name + "-") and p.is_file()
+    )
+    return decrypted_pages(db_path) + journals
 
 
 def test_an_erased_case_keeps_the_record_of_looks_and_of_its_erasure_and_none_of_its_words(capsys, tmp_path, db_path):
@@ -230,7 +235,7 @@ def test_subject_access_for_an_unknown_case_writes_nothing(capsys, tmp_path, db_
 def age_case(db_path: Path, case_id: int, days: int) -> None:
     """Make a case look untouched for `days` (as if the clock had moved on)."""
     when = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="microseconds")
-    conn = sqlite3.connect(db_path)
+    conn = raw(db_path)
     conn.execute("UPDATE cases SET updated_at = ? WHERE id = ?", [when, case_id])
     conn.commit()
     conn.close()
@@ -320,7 +325,7 @@ def test_a_database_from_before_the_access_log_is_upgraded_and_keeps_its_cases(t
     from oasys_diversity.store_migrations import SCHEMA_VERSION, migrations
 
     path = tmp_path / "old.db"
-    old = sqlite_utils.Database(path)
+    old = sqlite_utils.Database(raw(path))  # encrypted with the test's key, as the store would make it
     migrations.apply(old, stop_before="m002_access_log")
     old.execute(
         "INSERT INTO cases (reference, name, officer, assessed_on, created_at, updated_at) "

@@ -13,11 +13,11 @@ import gc
 import json
 import os
 import shutil
-import sqlite3
 import stat
 from pathlib import Path
 
 import pytest
+from crypt_support import raw
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -384,7 +384,7 @@ def named_db(tmp_path, capsys) -> Path:
 @pytest.mark.parametrize("payload", list(BROKEN_ROWS))
 def test_a_row_changed_by_another_program_is_one_line_naming_the_field(tmp_path, capsys, named_db, payload):
     sql, expected, commands = BROKEN_ROWS[payload]
-    connection = sqlite3.connect(named_db)
+    connection = raw(named_db)
     connection.execute(sql)
     connection.commit()
     connection.close()

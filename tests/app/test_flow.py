@@ -32,13 +32,14 @@ def test_steps_open_each_domain_with_its_introduction_and_check_in_before_the_se
 
 
 def test_follow_ups_join_the_steps_only_while_they_apply(bank):
-    follow_up = Step("question", "language", "language.interpreter_language")
+    # A core follow-up: help with harassment is asked only when harassment is happening now.
+    follow_up = Step("question", "discrimination", "discrimination.harassment_help_wanted")
     assert follow_up not in interview_steps(bank, {})
     assert follow_up in interview_steps(
-        bank, {"language.interpreter_needed": answered("language.interpreter_needed", "yes")}
+        bank, {"discrimination.current_harassment": answered("discrimination.current_harassment", "yes")}
     )
     assert follow_up not in interview_steps(
-        bank, {"language.interpreter_needed": answered("language.interpreter_needed", "no")}
+        bank, {"discrimination.current_harassment": answered("discrimination.current_harassment", "no")}
     )
 
 

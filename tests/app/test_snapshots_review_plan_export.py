@@ -80,7 +80,7 @@ def test_plan_screen(snap_compare, app):
 
 
 def test_plan_screen_on_a_referral(snap_compare, app):
-    keys = ["down"] * 3  # past the three objectives (the two about trauma are one) to the referral
+    keys = ["down"] * 4  # past the four objectives (the two about trauma are one) to the first referral
     assert snap_compare(app, terminal_size=(80, 24), run_before=showing("show_plan", *keys))
 
 
