@@ -15,6 +15,7 @@ from oasys_diversity.screens.answers import ChoiceAnswer, TypedAnswer
 from oasys_diversity.screens.cases import CasesScreen
 from oasys_diversity.screens.interview import InterviewScreen
 from oasys_diversity.screens.start import StartScreen
+from oasys_diversity.steps import core_questions, interview_steps, question_index
 from oasys_diversity.store import get_position, list_cases, open_db
 
 
@@ -57,8 +58,15 @@ async def test_new_case_from_cases_through_start_into_the_interview(make_app, db
         # Age: a number.
         await pilot.press("pagedown")
         await pilot.pause()
+        assert interview.question.id == "person.age"
         await pilot.press(*"34", "pagedown")
         await pilot.pause()
+        # The domain's other core questions, passed over for now (left not yet discussed).
+        passed = [q.id for q in core_questions(bank) if q.domain == "person"][2:]
+        for question_id in passed:
+            assert interview.question is not None and interview.question.id == question_id
+            await pilot.press("pagedown")
+            await pilot.pause()
         # Then the offer to go deeper in this domain; Enter on "go deeper now".
         assert interview.step.kind == "deeper_offer"
         await pilot.press("enter")
@@ -86,6 +94,7 @@ async def test_new_case_from_cases_through_start_into_the_interview(make_app, db
     assert read_answer(case_id, "person.gender").value == "man"
     assert read_answer(case_id, "person.age").value == 34
     assert read_answer(case_id, "person.age").officer == OFFICER
+    assert passed and all(read_answer(case_id, question_id) is None for question_id in passed)
     assert get_position(db, case_id) == "person.area"
 
 
@@ -191,47 +200,58 @@ async def test_declined_and_not_yet_discussed_are_one_key_each_and_never_carry_a
         assert app.screen.query_one("#answer", TextArea).text == "Leeds"
 
 
+# A yes/no question on the core path and the core follow-up its Yes opens (asked straight after it).
+OPENER, FOLLOW_UP = "discrimination.current_harassment", "discrimination.harassment_help_wanted"
+
+
+def test_the_follow_up_these_journeys_use_is_on_the_core_path(bank):
+    assert {OPENER, FOLLOW_UP} <= {q.id for q in core_questions(bank)}
+    assert bank.question(FOLLOW_UP).show_if.question_ids() == [OPENER]
+
+
 async def test_a_follow_up_appears_and_disappears_and_its_answer_survives(make_app, seed_case, read_answer):
     case_id = seed_case()
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        app.open_question(case_id, "language.interpreter_needed")
+        app.open_question(case_id, OPENER)
         await pilot.pause()
         interview = app.screen
-        follow_up = "language.interpreter_language"
-        assert follow_up not in [q.id for q in interview.visible_questions()]
+        assert FOLLOW_UP not in [q.id for q in interview.visible_questions()]
 
         await pilot.press("enter")  # Yes
         await pilot.pause()
-        assert follow_up in [q.id for q in interview.visible_questions()]
+        assert FOLLOW_UP in [q.id for q in interview.visible_questions()]
         await pilot.press("pagedown")
         await pilot.pause()
-        assert interview.question.id == follow_up
+        assert interview.question.id == FOLLOW_UP
         assert "follow-up" in screen_text(app)
-        await pilot.press(*"Tigrinya")
+        await pilot.press("enter", "tab", *"with the landlord first")  # Yes, and a note in their words
         await pilot.press("pageup")
         await pilot.pause()
-        assert interview.question.id == "language.interpreter_needed"
+        assert interview.question.id == OPENER
 
         await pilot.press("down", "enter")  # No: the follow-up no longer applies
         await pilot.pause()
-        assert follow_up not in [q.id for q in interview.visible_questions()]
+        assert FOLLOW_UP not in [q.id for q in interview.visible_questions()]
         await pilot.press("pagedown")
         await pilot.pause()
-        assert interview.question.id != follow_up
-        assert read_answer(case_id, follow_up).value == "Tigrinya"  # kept, not deleted
+        assert interview.step.question_id != FOLLOW_UP
+        kept = read_answer(case_id, FOLLOW_UP)  # kept, not deleted
+        assert (kept.value, kept.note) == ("yes", "with the landlord first")
 
         await pilot.press("pageup")
         await pilot.pause()
-        await pilot.press("up", "enter")  # Yes again: it comes back with the words typed before
+        assert interview.question.id == OPENER
+        await pilot.press("up", "enter")  # Yes again: it comes back with the answer and words given before
         await pilot.press("pagedown")
         await pilot.pause()
-        assert interview.question.id == follow_up
-        assert interview.query_one("#answer", TextArea).text == "Tigrinya"
+        assert interview.question.id == FOLLOW_UP
+        assert "(●) Yes" in str(interview.query_one(ChoiceAnswer).get_option("yes").prompt)
+        assert interview.query_one("#notes", TextArea).text == "with the landlord first"
 
 
-async def test_letters_in_a_number_get_a_clear_message_and_lose_nothing(make_app, seed_case, read_answer):
+async def test_letters_in_a_number_get_a_clear_message_and_lose_nothing(make_app, seed_case, read_answer, bank):
     case_id = seed_case(answers=[Answer(question_id="person.age", status="answered", value=30)])
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -253,7 +273,9 @@ async def test_letters_in_a_number_get_a_clear_message_and_lose_nothing(make_app
         await pilot.press("backspace", "backspace", "backspace", *"41")
         await pilot.press("pagedown")
         await pilot.pause()
-        assert interview.step.kind == "deeper_offer"  # age is the last core question of its domain
+        # Accepted: on to the step after age on the core path.
+        steps = interview_steps(bank, interview.current_answers())
+        assert interview.step == steps[question_index(steps, "person.age") + 1]
     assert read_answer(case_id, "person.age").value == 41
 
 
@@ -336,13 +358,13 @@ async def test_a_choice_pressed_just_before_moving_on_brings_its_follow_up_next(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        app.open_question(case_id, "language.interpreter_needed")
+        app.open_question(case_id, OPENER)
         await pilot.pause()
         interview = app.screen
         keys_arriving_together(app, "enter", "pagedown")  # Yes
         await pilot.pause()
-        assert read_answer(case_id, "language.interpreter_needed").value == "yes"
-        assert interview.question.id == "language.interpreter_language"
+        assert read_answer(case_id, OPENER).value == "yes"
+        assert interview.question.id == FOLLOW_UP
         assert "follow-up" in screen_text(app)
 
 
