@@ -115,6 +115,8 @@ async def feedback(pilot, app) -> Any:
 
 
 MEI = {
+    "person.gender": "woman",
+    "person.age": 52,
     "language.first_language": "Cantonese",
     "language.preferred_language": "Cantonese",
     "language.spoken_english": "little_or_none",
