@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -54,9 +55,11 @@ Bare().run(headless=True, size=(80, 24))
 
 OUR_APP = """
 import sys
+from pathlib import Path
 from oasys_diversity.app import create_app
 
-app = create_app(sys.argv[1])
+# A second argument is the demo's folder: its database is a demo one, which the app opens only as the demo.
+app = create_app(sys.argv[1], demo_folder=Path(sys.argv[2]) if len(sys.argv) > 2 else None)
 interactive = False
 
 def check():
@@ -78,18 +81,24 @@ app.run(headless=True, size=(80, 24))
 """
 
 
-def run_once(code: str, *args: str) -> tuple[dict[str, float], int]:
-    """({moment: seconds from launch}, peak resident memory in KiB) for one child process."""
+def run_once(code: str, *args: str, timeout: float = 60) -> tuple[dict[str, float], int]:
+    """({moment: seconds from launch}, peak resident memory in KiB) for one child process.
+
+    A child that never gets there (an error screen instead of the cases) is stopped after `timeout` seconds
+    and the benchmark fails, rather than waiting for ever."""
     env = {**os.environ, "TEXTUAL_ANIMATIONS": "none"}
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
     )
     assert child.stdout is not None
+    watchdog = threading.Timer(timeout, child.kill)
+    watchdog.start()
     moments: dict[str, float] = {}
     for line in child.stdout:
         moments[line.decode().strip()] = time.perf_counter() - started
     _pid, status, usage = os.wait4(child.pid, 0)
+    watchdog.cancel()
     child.returncode = os.waitstatus_to_exitcode(status)
     if not moments or child.returncode != 0:
         raise SystemExit(f"a benchmark run failed (exit code {child.returncode})")
@@ -111,12 +120,12 @@ def main() -> int:
     try:
         # One untimed run of each warms the file cache and the bytecode cache.
         run_once(BARE_APP)
-        run_once(OUR_APP, str(db_path))
+        run_once(OUR_APP, str(db_path), str(folder))
         bare: list[tuple[dict[str, float], int]] = []
         ours: list[tuple[dict[str, float], int]] = []
         for _ in range(args.runs):
             bare.append(run_once(BARE_APP))
-            ours.append(run_once(OUR_APP, str(db_path)))
+            ours.append(run_once(OUR_APP, str(db_path), str(folder)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)

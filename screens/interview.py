@@ -841,7 +841,7 @@ class InterviewScreen(Screen[None]):
         app: Any = self.app
         for question_id, answer in list(self.pending.items()):
             try:
-                stored = save_answer(app.db, self.case_id, answer, officer=app.officer)
+                stored = save_answer(app.db, self.case_id, answer, officer=app.officer, bank=app.bank)
             except StoreError as error:
                 self._set_saved("failed")
                 if not self._save_failed:

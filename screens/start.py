@@ -229,6 +229,7 @@ class StartScreen(Screen[None]):
                     self.case_id,
                     Answer(question_id=PREFERRED_NAME, status="answered", value=preferred),
                     officer=officer,
+                    bank=app.bank,
                 )
         except StoreError as error:
             self.notify(

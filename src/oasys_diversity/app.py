@@ -93,6 +93,8 @@ class OasysApp(App[int]):
         self.connection: sqlite3.Connection | None = None
         # Set by `finish_loading`; None until then, or when the bank could not be loaded.
         self.bank: QuestionBank | None = None
+        # The background check of a large database (see _check_whole_file), while it runs.
+        self._checking: tuple[threading.Thread, threading.Event] | None = None
         self._db: sqlite_utils.Database | None = None
         # The background load of the bank: its result, or the BankError that stopped it.
         self._loading: Future[QuestionBank] | None = None
@@ -242,7 +244,61 @@ class OasysApp(App[int]):
                 [str(error)],
             )
             return False
+        # Once the first screen is painted: the check reads the whole file, and must not delay the list.
+        self.call_after_refresh(self._check_whole_file)
         return True
+
+    class DatabaseDamaged(Message):
+        """The background check of a large database found it damaged."""
+
+        def __init__(self, problem: str) -> None:
+            super().__init__()
+            self.problem = problem
+
+    def _check_whole_file(self) -> None:
+        """A database too large to read in whole at open (store_open.checked_at_open) is checked in the background."""
+        from oasys_diversity.store_open import checked_at_open
+
+        if checked_at_open(Path(self.db_path)) or self._checking is not None:
+            return
+        stop = threading.Event()
+
+        def check() -> None:
+            from oasys_diversity.store_open import StoreError, check_whole_file
+
+            try:
+                check_whole_file(self.db_path, stop)
+            except StoreError as error:
+                try:
+                    self.post_message(self.DatabaseDamaged(str(error)))
+                except RuntimeError:
+                    return  # the app has already closed
+            finally:
+                self._checking = None
+
+        thread = threading.Thread(target=check, name="check-database")
+        self._checking = (thread, stop)
+        thread.start()
+
+    def on_unmount(self) -> None:
+        # Quitting while a large database is being checked: stop the check rather than wait for it.
+        checking = self._checking
+        if checking is not None:
+            thread, stop = checking
+            stop.set()
+            thread.join()
+
+    def on_oasys_app_database_damaged(self, message: DatabaseDamaged) -> None:
+        # Nothing more is written to it: the connection is closed, and "try again" opens and checks it afresh.
+        if self.connection is not None:
+            self.connection.close()
+        self.connection, self._db = None, None
+        self._show_startup_error(
+            "The case database is damaged",
+            f"Database: {self.db_path}\nStop using it: restore the latest backup (`oasys-diversity backup "
+            "--restore`), or ask your IT service. Press r to check it again, or q to quit.",
+            [message.problem],
+        )
 
     def _ask_passphrase(self, new: bool, problem: str = "") -> None:
         """No key file or keyring: the officer types the passphrase (twice for a new database), then we open again."""
@@ -523,7 +579,7 @@ class OasysApp(App[int]):
             session = start_session(self.db, session, officer=self.officer)
         answers = load_assessment(self.db, session.case_id).answers
         for answer in prefill_answers(session, answers, self.bank):
-            save_answer(self.db, session.case_id, answer, officer=self.officer)
+            save_answer(self.db, session.case_id, answer, officer=self.officer, bank=self.bank)
         self.sessions[session.case_id] = session
         self._screen_changed(self.screen)
         return session

@@ -16,6 +16,10 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
 from oasys_diversity.safe_text import for_markup, for_terminal
+from oasys_diversity.store_case_list import filter_words
+
+# The newest cases offered before anything is typed; older ones are found by the words typed.
+PALETTE_CASES = 50
 
 
 @dataclass(frozen=True)
@@ -91,23 +95,27 @@ class CaseCommands(Provider):
         return found
 
     @staticmethod
-    def _case_commands(app: Any, current: int | None) -> list[PaletteCommand]:
-        from oasys_diversity.store import StoreError, list_cases
+    def _case_commands(app: Any, current: int | None, words: list[str] | None = None) -> list[PaletteCommand]:
+        """Switch-case commands for the newest cases, or for those the words typed match: never for every case
+        (there may be 100,000)."""
+        from oasys_diversity.store_case_list import case_page
+        from oasys_diversity.store_open import DB_ERRORS, StoreError
+        from oasys_diversity.store_progress import progress_of
 
         try:
-            summaries = list_cases(app.db, app.bank)
-        except StoreError:
+            rows = [row for row in case_page(app.connection, words, limit=PALETTE_CASES) if row.id != current]
+            progress = progress_of(app.connection, app.bank, rows)
+        except (StoreError, *DB_ERRORS):
             return []
         commands = []
-        for summary in summaries:
-            if summary.id == current:
-                continue
-            shown = summary.preferred_name or summary.name
+        for row in rows:
+            shown = row.preferred_name or row.name
+            done = progress[row.id]
             commands.append(
                 PaletteCommand(
-                    f"Switch case: {summary.reference} — {shown}",
-                    partial(app.open_case, summary.id),
-                    f"Resume this case ({summary.progress_text})",
+                    f"Switch case: {row.reference} — {shown}",
+                    partial(app.open_case, row.id),
+                    f"Resume this case ({done.total - done.not_discussed}/{done.total})",
                 )
             )
         return commands
@@ -122,7 +130,15 @@ class CaseCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for command in self._commands:
+        commands = list(self._commands)
+        # Older cases are found in the database by the words typed (the command's own words set aside).
+        words = [word for word in filter_words(query) if not any(part.startswith(word) for part in ("switch", "case:"))]
+        if words:
+            known = {command.text for command in commands}
+            app: Any = self.app
+            found = self._case_commands(app, getattr(self.screen, "case_id", None), words)
+            commands += [command for command in found if command.text not in known]
+        for command in commands:
             score = matcher.match(command.text)
             if score > 0:
                 yield Hit(score, _highlight(matcher, command.text), command.run, text=command.text, help=_help(command))

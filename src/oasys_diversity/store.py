@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import defaultdict
 from datetime import UTC, date, datetime
-from itertools import groupby
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, computed_field
@@ -26,13 +23,13 @@ from oasys_diversity.model import (
     AnswerValue,
     Assessment,
     Case,
-    Condition,
     Plan,
     QuestionBank,
     too_long,
 )
-from oasys_diversity.store_case_list import case_rows
+from oasys_diversity.store_case_list import AREA, PREFERRED_NAME, case_rows, refresh_search, search_text
 from oasys_diversity.store_open import DB_ERRORS, StoreError, default_db_path, describe, open_db, writing
+from oasys_diversity.store_progress import Progress, forget_progress, keep_progress, progress_of
 
 if TYPE_CHECKING:
     # Only for type hints: the store's functions use the Database they are given, never the module.
@@ -188,8 +185,17 @@ def _case_fields(case: Case) -> dict[str, str]:
 def _insert_case(db: sqlite_utils.Database, case: Case, officer: str, when: str) -> int:
     fields = _case_fields(case)
     cursor = db.execute(
-        "INSERT INTO cases (reference, name, officer, assessed_on, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [fields["reference"], fields["name"], fields["officer"], fields["assessed_on"], when, when],
+        "INSERT INTO cases (reference, name, officer, assessed_on, created_at, updated_at, search) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            fields["reference"],
+            fields["name"],
+            fields["officer"],
+            fields["assessed_on"],
+            when,
+            when,
+            search_text(fields["reference"], fields["name"], None, None),
+        ],
     )
     case_id = int(cursor.lastrowid)
     _audit(db, case_id, None, "case", None, fields, when, officer)
@@ -247,6 +253,7 @@ def update_case(db: sqlite_utils.Database, case: Case, *, officer: str | None = 
                 "UPDATE cases SET reference = ?, name = ?, officer = ?, assessed_on = ?, updated_at = ? WHERE id = ?",
                 [new["reference"], new["name"], new["officer"], new["assessed_on"], now, case.id],
             )
+            refresh_search(db, case.id)
     except DB_ERRORS as error:
         raise _failed(f"could not update case {case.id}", error) from None
 
@@ -307,12 +314,15 @@ def _upsert_answer(
     )
 
 
-def save_answer(db: sqlite_utils.Database, case_id: int, answer: Answer, *, officer: str) -> Answer:
+def save_answer(
+    db: sqlite_utils.Database, case_id: int, answer: Answer, *, officer: str, bank: QuestionBank | None = None
+) -> Answer:
     """Store one answer and return it as stored; it is committed to disk before this returns.
 
     The answer is stamped with the time and the officer. Saving what is already stored changes
     nothing and writes no audit row; any change writes one with the old and new status, value and
-    note. A question never saved reads as `not_discussed`.
+    note. A question never saved reads as `not_discussed`. With the bank, the case's kept progress is
+    counted again in the same transaction; without it, the kept count is marked out of date.
     """
     question_id = answer.question_id
     _check_question_id(question_id)
@@ -342,9 +352,22 @@ def save_answer(db: sqlite_utils.Database, case_id: int, answer: Answer, *, offi
             _upsert_answer(db, case_id, question_id, answer.status, value_json, note, now, who)
             _audit(db, case_id, question_id, "answer", old, _state(answer.status, value_json, note), now, who)
             _touch(db, case_id, now)
+            _after_answers_changed(db, case_id, bank, names_changed=question_id in (PREFERRED_NAME, AREA))
     except DB_ERRORS as error:
         raise _failed(f"could not save the answer to {question_id} for case {case_id}", error) from None
     return _row_to_answer(question_id, answer.status, value_json, note, now, who)
+
+
+def _after_answers_changed(
+    db: sqlite_utils.Database, case_id: int, bank: QuestionBank | None, *, names_changed: bool
+) -> None:
+    """Keep what the case list reads in step with the answers: the search text and the progress count."""
+    if names_changed:
+        refresh_search(db, case_id)
+    if bank is not None:
+        keep_progress(db, bank, [case_id])
+    else:
+        forget_progress(db, case_id)
 
 
 def load_assessment(db: sqlite_utils.Database, case_id: int) -> Assessment:
@@ -422,6 +445,7 @@ def import_assessment(
                 _upsert_answer(db, case_id, question_id, status, value_json, note, at or now, answer_officer or who)
                 _audit(db, case_id, question_id, "answer", None, _state(status, value_json, note), now, who)
             insert_access(db, case_id, "imported", who, {"answers": len(rows)}, source, now)
+            _after_answers_changed(db, case_id, bank, names_changed=True)
     except DB_ERRORS as error:
         raise _failed("could not import the assessment", error) from None
     return case_id
@@ -553,92 +577,21 @@ def _scrub(db: sqlite_utils.Database, case_id: int) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _deciding_questions(bank: QuestionBank) -> dict[str, bool]:
-    """Questions that `show_if` conditions read, and whether any reads the value (not just the status)."""
-    found: dict[str, bool] = {}
-
-    def walk(condition: Condition) -> None:
-        if condition.question is not None:
-            reads_value = condition.op not in ("status", "answered")
-            found[condition.question] = found.get(condition.question, False) or reads_value
-        for child in (condition.all or []) + (condition.any or []) + ([condition.not_] if condition.not_ else []):
-            walk(child)
-
-    for question in bank.questions:
-        if question.show_if is not None:
-            walk(question.show_if)
-    return found
-
-
-def _count_visible(
-    db: sqlite_utils.Database | sqlite3.Connection, bank: QuestionBank
-) -> dict[int, tuple[int, int, int, int]]:
-    """(answered, declined, not_discussed, total) per case over the questions visible for its answers.
-
-    Two queries for all cases: the answers `show_if` conditions read, and each case's question
-    ids grouped by status. Visibility is worked out once per distinct set of deciding answers
-    (most cases share one) and counted with set operations.
-    """
-    deciding = _deciding_questions(bank)
-    deciding_rows: dict[int, list[tuple[str, str, str | None]]] = defaultdict(list)
-    if deciding:
-        marks = ", ".join("?" for _ in deciding)
-        sql = f"SELECT case_id, question_id, status, value FROM answers WHERE question_id IN ({marks})"
-        for case_id, question_id, status, value in db.execute(sql, list(deciding)):
-            # A condition that only asks whether it was answered does not need the words themselves.
-            deciding_rows[case_id].append((question_id, status, value if deciding[question_id] else None))
-    # Only follow-ups can be hidden: the rest are always shown.
-    always_shown = [q.id for q in bank.questions if q.show_if is None]
-    follow_ups = [q for q in bank.questions if q.show_if is not None]
-    visible_for: dict[tuple, frozenset[str]] = {}
-
-    def visible(case_id: int) -> frozenset[str]:
-        key = tuple(sorted(deciding_rows.get(case_id, ())))
-        if key not in visible_for:
-            answers = {}
-            for qid, status, value in key:
-                try:
-                    answers[qid] = Answer(question_id=qid, status=status, value=_from_json(value))
-                except (TypeError, ValueError):  # not JSON, or a status/value pydantic refuses
-                    raise _unreadable(case_id, f"answer to {_id_text(qid)}") from None
-            shown = [q.id for q in follow_ups if bank.is_visible(q, answers)]
-            visible_for[key] = frozenset(always_shown + shown)
-        return visible_for[key]
-
-    # char(31), the unit separator, cannot occur in a question id.
-    grouped = db.execute(
-        "SELECT case_id, status, group_concat(question_id, char(31)) FROM answers "
-        "WHERE status != 'not_discussed' GROUP BY case_id, status ORDER BY case_id"
-    )
-    counts: dict[int, tuple[int, int, int, int]] = {}
-    for case_id, by_status in groupby(grouped, key=itemgetter(0)):
-        shown = visible(case_id)
-        tally = {"answered": 0, "declined": 0, "not_applicable": 0}
-        for _, status, question_ids in by_status:
-            tally[status] = len(shown.intersection(question_ids.split("\x1f")))
-        # Visible questions with no row, or a not_discussed row, are not yet discussed.
-        not_discussed = len(shown) - sum(tally.values())
-        counts[case_id] = (tally["answered"], tally["declined"], not_discussed, len(shown))
-    return counts
-
-
 def list_cases(db: sqlite_utils.Database | sqlite3.Connection, bank: QuestionBank | None = None) -> list[CaseSummary]:
-    """Every case, most recently updated first.
+    """Every case, most recently updated first (the Cases screen pages through `store_case_list` instead).
 
-    With a bank, counts are over the questions visible for the case's answers (a question with
-    no answer is not yet discussed); without one, over the answers stored. It only reads, so a
-    plain connection from `open_connection` will do as well as a `Database`.
+    With a bank, counts are over the questions visible for the case's answers (a question with no answer
+    is not yet discussed): the progress kept on each case when it was counted with this bank, counted
+    afresh (not written) for the rest. Without one, over the answers stored. It only reads, so a plain
+    connection from `open_connection` will do as well as a `Database`.
     """
     rows = case_rows(db)
-    visible_counts = _count_visible(db, bank) if bank is not None else {}
-    nothing_yet = len(bank.visible_questions({})) if bank is not None else 0
+    counted = progress_of(db, bank, rows) if bank is not None else {}
     summaries: list[CaseSummary] = []
     for row in rows:
-        if bank is not None:
-            answered, declined, not_discussed, total = visible_counts.get(row.id, (0, 0, nothing_yet, nothing_yet))
-        else:
-            answered, declined = row.stored_answered, row.stored_declined
-            not_discussed, total = row.stored_not_discussed, row.stored_total
+        progress = counted.get(row.id) or Progress(
+            row.stored_answered, row.stored_declined, row.stored_not_discussed, row.stored_total
+        )
         try:
             summary = CaseSummary(
                 id=row.id,
@@ -647,10 +600,10 @@ def list_cases(db: sqlite_utils.Database | sqlite3.Connection, bank: QuestionBan
                 officer=row.officer,
                 updated_at=row.updated_at,
                 position=row.position,
-                answered=answered,
-                declined=declined,
-                not_discussed=not_discussed,
-                total=total,
+                answered=progress.answered,
+                declined=progress.declined,
+                not_discussed=progress.not_discussed,
+                total=progress.total,
                 preferred_name=row.preferred_name,
                 area=row.area,
                 has_plan=row.has_plan,

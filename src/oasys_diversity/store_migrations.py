@@ -11,6 +11,7 @@ imported only when a migration has to run (or for `sqlite-utils migrate cases.db
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -250,6 +251,62 @@ def m003_sessions(db: sqlite_utils.Database) -> None:
     for statement in statements:
         db.execute(statement)
     _set_schema_version(db, 3)
+
+
+@migrations()
+def m004_case_list(db: sqlite_utils.Database) -> None:
+    """What the case list needs kept on each case, so it never reads every case to show a page.
+
+    `search`: the casefolded reference, name, preferred name and area the filter looks in (filled here for
+    existing cases; the store keeps it, and two triggers give a case added or renamed by another program
+    its lower-cased reference and name). `progress_*`: answered / declined / not yet discussed / total
+    over the questions that apply to the person, and `progress_bank`, the stamp of the question bank they
+    were counted with; NULL until first counted, which the app does when the case is next shown or saved.
+    The index on (updated_at, id, search) replaces the one on updated_at: a page is read newest first
+    from it, and the filter's words are matched in it, without reading the cases that do not match.
+    """
+    from oasys_diversity.store_case_list import AREA, PREFERRED_NAME, search_text
+
+    for statement in (
+        "ALTER TABLE cases ADD COLUMN search TEXT",
+        "ALTER TABLE cases ADD COLUMN progress_answered INTEGER",
+        "ALTER TABLE cases ADD COLUMN progress_declined INTEGER",
+        "ALTER TABLE cases ADD COLUMN progress_not_discussed INTEGER",
+        "ALTER TABLE cases ADD COLUMN progress_total INTEGER",
+        "ALTER TABLE cases ADD COLUMN progress_bank TEXT",
+        "DROP INDEX cases_by_updated_at",
+        "CREATE INDEX cases_for_the_list ON cases (updated_at, id, search)",
+        """CREATE TRIGGER cases_search_when_added
+            AFTER INSERT ON cases WHEN NEW.search IS NULL
+            BEGIN
+                UPDATE cases SET search = lower(NEW.reference || ' ' || NEW.name) WHERE id = NEW.id;
+            END""",
+        """CREATE TRIGGER cases_search_when_renamed
+            AFTER UPDATE OF reference, name ON cases WHEN NEW.search IS OLD.search
+            BEGIN
+                UPDATE cases SET search = lower(NEW.reference || ' ' || NEW.name) WHERE id = NEW.id;
+            END""",
+    ):
+        db.execute(statement)
+    answers: dict[tuple[int, str], str | None] = {}
+    for case_id, question_id, value in db.execute(
+        "SELECT case_id, question_id, value FROM answers WHERE question_id IN (?, ?) AND status = 'answered'",
+        [PREFERRED_NAME, AREA],
+    ):
+        try:
+            text = json.loads(value) if value is not None else None
+        except ValueError:
+            text = None  # unreadable: the case list reports it when it shows the case
+        answers[(case_id, question_id)] = text if isinstance(text, str) else None
+    db.conn.executemany(
+        "UPDATE cases SET search = ? WHERE id = ?",
+        [
+            (search_text(reference, name, answers.get((case_id, PREFERRED_NAME)), answers.get((case_id, AREA))), case_id)
+            for case_id, reference, name in db.execute("SELECT id, reference, name FROM cases").fetchall()
+            if isinstance(reference, str) and isinstance(name, str)
+        ],
+    )
+    _set_schema_version(db, 4)
 
 
 # Every migration this code knows, in order, and the schema version they bring a database to.

@@ -24,6 +24,7 @@ import shutil
 import sqlite3
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +64,8 @@ DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher.Error)
 CACHE_KIB = 32 * 1024
 # Less free space than this when SQLite reports an I/O error: the disk is full, whatever SQLite called it.
 NEARLY_FULL_BYTES = 1024 * 1024
+# Files up to this size are read in whole to check them when opened (about 40 ms; some 2,000 cases).
+CHECK_AT_OPEN_BYTES = 8 * 1024 * 1024
 
 
 class StoreError(Exception):
@@ -229,9 +232,33 @@ def _read_only_uri(path: Path) -> Iterator[str]:
         yield f"{copy.as_uri()}?mode=ro"
 
 
-def _check_contents(conn: sqlite3.Connection | sqlcipher.Connection, path: Path, *, full: bool = False) -> None:
-    """quick_check (or integrity_check) and the schema check, on a connection that reads the file."""
+def checked_at_open(path: Path) -> bool:
+    """True when opening the file reads all of it to check it (quick_check): files up to CHECK_AT_OPEN_BYTES.
+
+    A larger file (a team's thousands of cases) is checked page by page as it is read (SQLCipher refuses a
+    page whose checksum is wrong), and in whole by `check_whole_file` after the app has started."""
+    try:
+        return path.stat().st_size <= CHECK_AT_OPEN_BYTES
+    except OSError:
+        return True
+
+
+def _check_contents(
+    conn: sqlite3.Connection | sqlcipher.Connection,
+    path: Path,
+    *,
+    full: bool = False,
+    whole: bool = False,
+    stop: threading.Event | None = None,
+) -> None:
+    """The schema check, and quick_check (integrity_check when `full`) when the file is small or `whole` is asked for,
+    on a connection that reads the file. Setting `stop` interrupts the check (SQLITE_INTERRUPT)."""
     conn.execute("PRAGMA trusted_schema = OFF")
+    if not (full or whole or checked_at_open(path)):
+        check_schema(conn, path)
+        return
+    if stop is not None:
+        conn.set_progress_handler(stop.is_set, 10_000)
     result = conn.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check").fetchall()
     if result != [("ok",)]:
         check = "integrity_check" if full else "quick_check"
@@ -268,10 +295,18 @@ def inspect_plain(path: Path) -> None:
         raise _refusal(error, path) from None
 
 
-def open_encrypted(path: Path, keys: list[DatabaseKey], *, full: bool = False) -> tuple[DatabaseKey, bytes]:
+def open_encrypted(
+    path: Path,
+    keys: list[DatabaseKey],
+    *,
+    full: bool = False,
+    whole: bool = False,
+    stop: threading.Event | None = None,
+) -> tuple[DatabaseKey, bytes]:
     """Check an encrypted file read-only with each key in turn; the key that opens it, and its salt.
 
-    Refuses a file no key opens, a damaged one and one that is not ours or is newer.
+    Refuses a file no key opens, a damaged one and one that is not ours or is newer. A large file is
+    read in whole only with `whole` or `full` (see `checked_at_open`).
     """
     salt = read_header(path)
     try:
@@ -286,7 +321,7 @@ def open_encrypted(path: Path, keys: list[DatabaseKey], *, full: bool = False) -
                         if _error_name(error).startswith("SQLITE_NOTADB"):
                             continue  # not this key: try the next
                         raise
-                    _check_contents(conn, path, full=full)
+                    _check_contents(conn, path, full=full, whole=whole, stop=stop)
                     return key, salt
                 finally:
                     conn.close()
@@ -315,6 +350,27 @@ def _inspect_existing(path: Path) -> tuple[DatabaseKey, bytes] | None:
     if size % 512:
         raise StoreError(f"{path} is not an SQLite database; refusing to open it")
     return open_encrypted(path, database_keys(new_database=False))
+
+
+def check_whole_file(path: str | os.PathLike[str], stop: threading.Event | None = None) -> bool:
+    """quick_check over every page of a database already opened (read-only, with the key that opened it).
+
+    Raises StoreError naming the file when it is damaged. For the app to run in a background thread on a
+    file too large to check at open (about 3 s for 100,000 cases); setting `stop` ends it early, and it
+    then returns False."""
+    from oasys_diversity.store_key import database_keys
+
+    path = Path(path).expanduser()
+    try:
+        if read_header(path) == SQLITE_HEADER:
+            inspect_plain(path)
+        else:
+            open_encrypted(path, database_keys(new_database=False), whole=True, stop=stop)
+    except StoreError:
+        if stop is not None and stop.is_set():
+            return False  # interrupted, not damaged
+        raise
+    return True
 
 
 def _is_read_only(path: Path) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -119,3 +120,21 @@ async def fill_language(
     await pilot.press("ctrl+s")
     await pilot.pause()
     return len(keys) + 1
+
+
+@pytest.fixture
+def held_bank(monkeypatch) -> Iterator[threading.Event]:
+    """The app's question bank does not load until the test sets the event it yields (set again at the end, so the
+    loading thread is never left waiting)."""
+    import oasys_diversity.bank
+
+    release = threading.Event()
+    real_load_bank = oasys_diversity.bank.load_bank
+
+    def held_load_bank(folder=None):
+        release.wait()
+        return real_load_bank(folder)
+
+    monkeypatch.setattr(oasys_diversity.bank, "load_bank", held_load_bank)
+    yield release
+    release.set()

@@ -7,7 +7,6 @@ import threading
 
 from textual.widgets import DataTable
 
-import oasys_diversity.bank
 from oasys_diversity.model import Answer
 from oasys_diversity.screens.cases import COUNTING, CasesScreen
 from oasys_diversity.screens.interview import InterviewScreen
@@ -18,26 +17,14 @@ def progress_column(app) -> list[str]:
     return [str(table.get_row_at(row)[4]) for row in range(table.row_count)]
 
 
-async def test_cases_are_listed_and_filterable_before_the_bank_has_loaded(make_app, seed_case, monkeypatch):
+async def test_cases_are_listed_and_filterable_before_the_bank_has_loaded(make_app, seed_case, held_bank):
     seed_case(reference="X100001", name="Alex Example")
     seed_case(
         reference="X200002",
         name="Robin Sample",
         answers=[Answer(question_id="faith.religion", status="declined")],
     )
-    release = threading.Event()
-    real_load_bank = oasys_diversity.bank.load_bank
-
-    def held_load_bank(folder=None):
-        release.wait()
-        return real_load_bank(folder)
-
-    monkeypatch.setattr(oasys_diversity.bank, "load_bank", held_load_bank)
-    app = make_app()
-    try:
-        await _list_then_count(app, release)
-    finally:
-        release.set()  # never leave the loading thread waiting
+    await _list_then_count(make_app(), held_bank)
 
 
 async def _list_then_count(app, release: threading.Event) -> None:
