@@ -21,6 +21,7 @@ also-suggested objectives, each naming the objectives it serves, for the officer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -79,12 +80,7 @@ def choose_referrals(
             referral.because = list(dict.fromkeys(referral.because + ask.because))
             referral.for_objectives = list(dict.fromkeys(referral.for_objectives + ask.objectives))
 
-    place = {objective_id: index for index, objective_id in enumerate(order)}
-    lone = len(order)  # a need only a guard asks for comes after every objective of the plan
-
-    def rank(referral: Referral) -> int:
-        return min((place.get(o, lone) for o in referral.for_objectives), default=lone)
-
+    rank = objective_rank(order)
     # Officer's decisions first: what they accepted answers its needs; what they declined answers none.
     decided = [_refreshed(r, found.get(r.id)) for r in kept.values()]
     covered = {need for r in decided if r.state == "accepted" for need in r.needs}
@@ -142,6 +138,18 @@ def choose_referrals(
         ),
     )
     return Chosen(referrals=in_plan, further=further, unserved=unserved)
+
+
+def objective_rank(order: list[str]) -> Callable[[Referral], int]:
+    """A referral's place: that of the most urgent objective it serves (`order`: every objective id, the
+    plan's first); a need only a guard asks for comes after every objective."""
+    place = {objective_id: index for index, objective_id in enumerate(order)}
+    lone = len(order)
+
+    def rank(referral: Referral) -> int:
+        return min((place.get(o, lone) for o in referral.for_objectives), default=lone)
+
+    return rank
 
 
 def _referral(service: Service, directory: Directory, person: PersonFacts, today: date) -> Referral:

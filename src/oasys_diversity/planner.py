@@ -19,9 +19,9 @@ the officer's decisions, then save the plan; the next `build_plan(..., previous=
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from collections.abc import Callable
 from typing import Any
 
 from oasys_diversity.directory import Directory, PersonFacts, _speaks, is_stale
@@ -41,7 +41,7 @@ from oasys_diversity.model import (
     objective_state,
     objective_status,
 )
-from oasys_diversity.plan_referrals import REFERRAL_LIMIT, Ask, choose_referrals
+from oasys_diversity.plan_referrals import REFERRAL_LIMIT, Ask, choose_referrals, objective_rank
 from oasys_diversity.plan_shortlist import PLAN_LIMIT, Member, merge, shortlist
 from oasys_diversity.rules import (
     GuardRule,
@@ -627,6 +627,28 @@ def promote_objective(plan: Plan, objective_id: str) -> Plan:
         moved = suggested[-1]
         new.objectives.remove(moved)
         new.also_suggested = sorted([moved, *new.also_suggested], key=lambda o: o.target_date)
+    return new
+
+
+def promote_referral(plan: Plan, referral_id: str) -> Plan:
+    """Bring a further service into the plan's referrals, accepted, so it stays across recomputes; the least
+    relevant untouched suggestion becomes a further service to make room, as the next recompute would do."""
+    new = plan.model_copy(deep=True)
+    index = next((i for i, r in enumerate(new.further_referrals) if r.id == referral_id), None)
+    if index is None:
+        raise KeyError(f"no further service {referral_id!r} in this plan")
+    promoted = new.further_referrals.pop(index)
+    promoted.state = "accepted"
+    rank = objective_rank([o.id for o in new.objectives + new.also_suggested])
+    new.referrals = sorted([*new.referrals, promoted], key=rank)
+    suggested = [r for r in new.referrals if r.state == "suggested"]
+    if suggested and sum(r.state != "declined" for r in new.referrals) > REFERRAL_LIMIT:
+        # A second service for an objective that has another goes first (the plan chose it last), else the last.
+        first = {rank(r): r for r in reversed(new.referrals) if r.state != "declined"}
+        seconds = [r for r in suggested if first[rank(r)] is not r]
+        moved = (seconds or suggested)[-1]
+        new.referrals.remove(moved)
+        new.further_referrals = sorted([moved, *new.further_referrals], key=rank)
     return new
 
 
