@@ -501,7 +501,8 @@ def test_little_written_english_means_letters_and_the_plan_are_explained_out_lou
     answers = {"language.written_english": "little_or_none", "language.interpreter_needed": "yes"}
     made = objective(plan_for(assessment(answers)), "written_information")
     assert "out loud with an interpreter" in made.action
-    assert "any letter from probation will also be explained to you" in made.action
+    # Joined to the interpreter objective, its help is said in a few words each.
+    assert "letters in English explained to you by phone or at your next appointment" in made.action
     # Joined to the interpreter objective, so it is due when that is: within a week.
     assert made.id == "interpreter_every_appointment" and made.target_date == ASSESSED_ON + timedelta(days=7)
 
