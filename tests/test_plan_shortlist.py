@@ -330,4 +330,3 @@ def test_a_communication_objective_alone_keeps_its_full_wording():
     assert made.merged_from == [] and made.action.startswith("Nothing important will reach you only in writing.")
     assert "You will get a text reminder before each appointment." in made.action
     assert "; a text reminder" not in made.action
-
