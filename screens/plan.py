@@ -303,7 +303,10 @@ def objective_prompt(bank: QuestionBank, number: int, objective: Objective, rule
     return assemble(*parts)
 
 
-def referral_prompt(bank: QuestionBank, referral: Referral, rules: RuleSet | None = None) -> Content:
+def referral_prompt(
+    bank: QuestionBank, referral: Referral, rules: RuleSet | None = None, numbers: dict[str, int] | None = None
+) -> Content:
+    """A referral in full. `numbers` gives the plan's objectives their numbers, to say which ones it serves."""
     parts: list[str | tuple[str, str]] = [
         (f"{referral.service} — {referral.organisation}", "bold"),
         "  ",
@@ -318,6 +321,11 @@ def referral_prompt(bank: QuestionBank, referral: Referral, rules: RuleSet | Non
         ]
     if referral.needs:
         parts.append(f"\nFor: {'; '.join(need_label(need, rules) for need in referral.needs)}")
+    served = [str(numbers[o]) for o in referral.for_objectives if numbers and o in numbers]
+    if served:
+        parts.append(f"\nFor objective {', '.join(served[:-1]) + ' and ' if served[:-1] else ''}{served[-1]}")
+    if referral.fits:
+        parts.append(f"\nFits: {'; '.join(referral.fits)}")
     parts.append(f"\nBecause: {_because(bank, referral.because)}")
     if not referral.stale:
         parts.append(f"\nLast checked: {checked}")
@@ -361,6 +369,18 @@ def also_suggested_prompt(objective: Objective, rules: RuleSet | None) -> Conten
     return Content.assemble(
         (objective_title(objective, rules), "bold"), f" · {area} · by {friendly_date(objective.target_date)}"
     )
+
+
+def further_prompt(referral: Referral, titles: dict[str, str]) -> Content:
+    """One line: the service, the objectives it serves, how it fits; the officer brings it in (p) to see it
+    in full."""
+    serves = [titles[o] for o in referral.for_objectives if o in titles]
+    words = f" — {referral.organisation}" + (f" · for: {'; '.join(serves)}" if serves else "")
+    if referral.fits:
+        words += f" · {', '.join(referral.fits)}"
+    if referral.stale:
+        words += " · STALE"
+    return Content.assemble((referral.service, "bold"), words)
 
 
 def _heading(text: str, first: bool = False) -> Option:
@@ -409,11 +429,21 @@ def plan_options(
         options.append(_heading(f"Also suggested ({len(plan.also_suggested)}): p brings one into the plan"))
         for index, objective in enumerate(plan.also_suggested):
             options += [Option(also_suggested_prompt(objective, rules), id=f"also:{index}"), None]
-    options.append(_heading(f"Referrals ({len(plan.referrals)})"))
+    more = len(plan.further_referrals)
+    further = f": the most relevant; {more} more under Further services" if more else ""
+    options.append(_heading(f"Referrals ({len(plan.referrals)}){further}"))
     if not plan.referrals:
         options.append(Option("No referrals suggested.", id="info:referrals"))
+    numbers = {o.id: n for n, o in enumerate(plan.objectives, start=1)}
     for index, referral in enumerate(plan.referrals):
-        options += [Option(referral_prompt(bank, referral, rules), id=f"referral:{index}"), None]
+        options += [Option(referral_prompt(bank, referral, rules, numbers), id=f"referral:{index}"), None]
+    if plan.further_referrals:
+        options.append(
+            _heading(f"Further services ({len(plan.further_referrals)}): not in the plan; p brings one in")
+        )
+        titles = {o.id: objective_title(o, rules) for o in plan.objectives + plan.also_suggested}
+        for index, referral in enumerate(plan.further_referrals):
+            options += [Option(further_prompt(referral, titles), id=f"further:{index}"), None]
     if plan.warnings:
         options.append(_heading(f"Warnings for you ({len(plan.warnings)})"))
         for index, text in enumerate(plan.warnings):
@@ -504,7 +534,8 @@ class PlanScreen(Screen):
         "Move with ↑↓. On an objective: **Enter** edits its title, wording, owner, name, date and measure; "
         "**v** records the person's view; **a** accepts it; **x** declines it with a reason. The plan holds the eight most urgent objectives; on one under "
         "*Also suggested*, **p** (or **Enter**) brings it into the plan. On a referral: "
-        "**a** accepts, **x** declines with a reason. **n** adds your own objective; **g** records whether "
+        "**a** accepts, **x** declines with a reason. The plan suggests the six services most relevant to its "
+        "objectives; on one under *Further services*, **p** (or **Enter**) brings it in, accepted. **n** adds your own objective; **g** records whether "
         "they agree with the plan as a whole, with their reasons. In a dialog **ctrl+a** selects all of a "
         "box; **ctrl+s** saves; **Esc** cancels.\n\n"
         "Every change is saved at once and kept when the plan is rebuilt: only untouched suggestions move, "
@@ -666,6 +697,8 @@ class PlanScreen(Screen):
         pieces = [plural(len(plan.objectives), "objective"), plural(len(plan.referrals), "referral")]
         if plan.also_suggested:
             pieces.insert(1, f"{len(plan.also_suggested)} also suggested")
+        if plan.further_referrals:
+            pieces.append(f"{len(plan.further_referrals)} further services")
         if plan.warnings:
             pieces.append(plural(len(plan.warnings), "warning"))
         if self.changes:
@@ -758,6 +791,9 @@ class PlanScreen(Screen):
         if item is not None and isinstance(item[1], Referral):
             where = f"Referral {int(found[1]) + 1} of {len(plan.referrals)}"
             return f"▶ {where} [{REFERRAL_STATE_LABELS[item[1].state]}]: {item[1].service}"
+        if found[0] == "further" and int(found[1]) < len(plan.further_referrals):
+            where = f"Further service {int(found[1]) + 1} of {len(plan.further_referrals)}"
+            return f"▶ {where} [NOT IN THE PLAN]: {plan.further_referrals[int(found[1])].service}"
         names = {
             "agreement": "Their view of the plan as a whole",
             "warning": "A warning for you",
@@ -778,7 +814,7 @@ class PlanScreen(Screen):
             return "⏎ edit · v their view · a accept · x decline · n add your own · g agreement"
         if item is not None:
             return "a accept · x decline (with a reason) · n add an objective · g their agreement"
-        if found is not None and found[0] == "also":
+        if found is not None and found[0] in ("also", "further"):
             return "p bring it into the plan (accepted) · n add your own objective · g their agreement"
         if found is not None and found[0] == "agreement":
             return "⏎ or g: record whether they agree with the plan · n add an objective"
@@ -793,7 +829,7 @@ class PlanScreen(Screen):
             return item[0] == "objective" if action == "view" else True
         if action == "promote":
             found = self.highlighted() if self.is_mounted else None
-            return found is not None and found[0] == "also"
+            return found is not None and found[0] in ("also", "further")
         if action == "save":
             return self.unsaved
         if action in ("add", "agreement"):
@@ -824,7 +860,7 @@ class PlanScreen(Screen):
             self.edit_objective(cast(Objective, item[1]))
         elif item is not None:
             self.notify("Press a to accept this referral, or x to decline it with a reason.", timeout=4)
-        elif found is not None and found[0] == "also":
+        elif found is not None and found[0] in ("also", "further"):
             self.action_promote()
         elif found is not None and found[0] == "agreement":
             self.action_agreement()
@@ -896,7 +932,10 @@ class PlanScreen(Screen):
         from oasys_diversity import planner
 
         found = self.highlighted()
-        if self.plan is None or found is None or found[0] != "also":
+        if self.plan is None or found is None or found[0] not in ("also", "further"):
+            return
+        if found[0] == "further":
+            self.promote_referral(self.plan.further_referrals[int(found[1])])
             return
         objective = self.plan.also_suggested[int(found[1])]
         self._change(
@@ -904,6 +943,28 @@ class PlanScreen(Screen):
             "Brought into the plan, accepted, and saved.",
             focus=("objective", objective.id),
         )
+
+    def promote_referral(self, referral: Referral) -> None:
+        """Bring a further service into the plan, accepted, then rebuild as opening the plan would, so what is
+        saved now is what the next rebuild keeps (the accepted service answers its needs)."""
+        from oasys_diversity import planner
+
+        assert self.plan is not None
+        promoted = planner.promote_referral(self.plan, referral.id)
+        app = self.oasys
+        try:
+            _case, promoted, _stored, _rules = recompute_plan(
+                app.db,
+                app.bank,
+                self.case_id,
+                questions_dir=app.questions_dir,
+                directory_path=app.directory_path,
+                today=plan_today(),
+                previous=promoted,
+            )
+        except PlanLoadProblem:
+            pass  # the promotion itself is kept; the next rebuild settles which suggestion makes room
+        self._change(promoted, "Brought into the plan, accepted, and saved.", focus=("referral", referral.id))
 
     def action_agreement(self) -> None:
         if self.plan is None:

@@ -166,12 +166,18 @@ def test_staleness_is_over_twelve_months_before_the_plan_date():
 
 
 def test_a_plan_marks_stale_referrals_and_warns():
-    plan = plan_for(person("bradford_woman_interpreter"))
+    # Her complaint's only service is stale, so it is in the plan, marked, with a warning. (A fresher service
+    # is chosen where there is one: Bradford's stale women's centre is a further service for the woman there.)
+    plan = plan_for(person("fullest_somali_woman_birmingham"))
     stale = [r for r in plan.referrals if r.stale]
     assert stale
     for referral in stale:
         assert any(referral.service in w and "over 12 months ago" in w for w in plan.warnings)
     assert any("shipped example directory" in w for w in plan.warnings)
+    # A stale further service is marked too, but the officer need not act on it now: no warning names it.
+    bradford = plan_for(person("bradford_woman_interpreter"))
+    further = [r for r in bradford.further_referrals if r.stale]
+    assert further and not any(r.service in w for r in further for w in bradford.warnings)
 
 
 def test_person_facts_come_only_from_answers():

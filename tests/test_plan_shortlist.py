@@ -275,3 +275,58 @@ def test_questions_check_reads_merge_text_and_merge_group(tmp_path, old, new, ex
         assert problems == []
     else:
         assert any(expected in p for p in problems), problems
+
+
+def test_the_merged_communication_objective_reads_as_one_and_keeps_every_fact():
+    plan = plan_for(person(FULLEST))
+    talk = objective(plan, "interpreter_every_appointment")
+    assert {"written_information", "supervision_respects_what_you_said", "family_language_support"} <= set(
+        talk.merged_from
+    )
+    # Shorter than the four actions said one after another (377 words before), and opened by the interpreter:
+    # what will happen and who does it, in the first sentence.
+    assert len(talk.action.split()) <= 290
+    assert talk.action.startswith("Your probation officer will book an interpreter (Somali; dialect: Maay; a woman")
+    # Every fact the officer and the interpreting service need is still there, with the person's own words.
+    for fact in (
+        "for every appointment, and for going through this plan",
+        "the same person will be asked for at every booking",
+        '"Not someone from my own area."',
+        "Nothing in this plan counts as agreed until it has been gone through with an interpreter.",
+        "gone through with you out loud with an interpreter;",
+        "letters in English explained to you by phone or at your next appointment",
+        "a text reminder before each appointment",
+        "written information in Somali as well as English",
+        "help to fill in forms",
+        '"I thought probation would be like the police."',
+        '"People do not understand why I wear the hijab."',
+        '"My aunt speaks only Somali."',
+        "a child will never be asked to interpret",
+    ):
+        assert fact in talk.action, fact
+    # The joined objectives' own openings are not said again.
+    for repeated in ("Nothing important will reach you only in writing", "You told us what you would like your"):
+        assert repeated not in talk.action
+    # The trace: every disclosure it answers stays in `because`.
+    assert {
+        "language.interpreter_needed",
+        "language.interpreter_language",
+        "language.interpreter_dialect",
+        "language.interpreter_gender",
+        "language.same_interpreter",
+        "language.interpreter_other",
+        "language.written_english",
+        "language.reading_help",
+        "culture.supervision_expectations",
+        "faith.understanding",
+        "language.family_languages",
+        "language.family_languages_detail",
+    } <= set(talk.because)
+
+
+def test_a_communication_objective_alone_keeps_its_full_wording():
+    alone = assessment({"language.written_english": "basic", "language.reading_help": ["text_reminders"]})
+    made = objective(plan_for(alone), "written_information")
+    assert made.merged_from == [] and made.action.startswith("Nothing important will reach you only in writing.")
+    assert "You will get a text reminder before each appointment." in made.action
+    assert "; a text reminder" not in made.action

@@ -399,10 +399,10 @@ def test_very_low_wellbeing_gets_support_within_two_weeks():
     assert "your GP, a talking therapy service" in made.action
     assert "stopped" not in made.action and "waiting" not in made.action
     assert made.because == ["trauma.wellbeing_now"]  # "no" to self-harm thoughts is not a reason, nor is "none"
-    # South Yorkshire has a South Asian wellbeing service; a national talking therapy service is offered too.
-    assert {"example-south-asian-wellbeing-yorkshire", "example-talking-therapies-national"} <= {
-        r.id for r in plan.referrals
-    }
+    # South Yorkshire has a South Asian wellbeing service, local and culturally specific: it is the one in the
+    # plan; the national talking therapy service is one of the further services, for the officer to bring in.
+    assert [r.id for r in plan.referrals] == ["example-south-asian-wellbeing-yorkshire"]
+    assert "example-talking-therapies-national" in [r.id for r in plan.further_referrals]
     elsewhere = plan_for(assessment({"person.area": "Manchester", "trauma.wellbeing_now": "very_low"}))
     assert [r.id for r in elsewhere.referrals if "mental_health_support" in r.needs] == [
         "example-talking-therapies-national"
@@ -501,7 +501,8 @@ def test_little_written_english_means_letters_and_the_plan_are_explained_out_lou
     answers = {"language.written_english": "little_or_none", "language.interpreter_needed": "yes"}
     made = objective(plan_for(assessment(answers)), "written_information")
     assert "out loud with an interpreter" in made.action
-    assert "any letter from probation will also be explained to you" in made.action
+    # Joined to the interpreter objective, its help is said in a few words each.
+    assert "letters in English explained to you by phone or at your next appointment" in made.action
     # Joined to the interpreter objective, so it is due when that is: within a week.
     assert made.id == "interpreter_every_appointment" and made.target_date == ASSESSED_ON + timedelta(days=7)
 

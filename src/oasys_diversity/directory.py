@@ -570,6 +570,29 @@ def match_services(directory: Directory, need: str, person: PersonFacts, limit: 
     return [service for _, service in ranked[:limit]]
 
 
+def service_fits(service: Service, person: PersonFacts) -> list[str]:
+    """How a service fits what the person told us, in short words for the officer: its area ("in
+    Birmingham"), their language other than English ("in Somali"), a service for their gender ("for women"),
+    their community ("culturally specific") or their faith ("faith-specific"). Only answered questions count."""
+    fits: list[str] = []
+    if person.area is not None:
+        fits += [f"in {own}" for own in service.service_areas if _area_match(person.area, own)][:1]
+    # The service's own name for the language (directory data), never the person's typed words.
+    spoken = [(_norm(lang), set(_norm(lang).split())) for lang in person.languages]
+    for offered in service.languages:
+        name = _norm(offered)
+        if name != "english" and any(name == whole or (" " not in name and name in words) for whole, words in spoken):
+            fits.append(f"in {offered}")
+            break
+    if service.genders and person.gender in service.genders:
+        fits.append({"woman": "for women", "man": "for men"}.get(person.gender or "", "gender-specific"))
+    if person.community is not None and person.community in service.communities:
+        fits.append("culturally specific")
+    if person.faith is not None and person.faith in service.faiths:
+        fits.append("faith-specific")
+    return fits
+
+
 # ---------------------------------------------------------------------------------------------
 # Importing Open Referral HSDS / Open Referral UK (the reading lives in hsds.py)
 # ---------------------------------------------------------------------------------------------

@@ -594,6 +594,10 @@ class Referral(BaseModel):
     contact: str | None = None
     state: ReferralState = "suggested"
     reason: str | None = None  # the officer's reason, when declined
+    # The objectives (in the plan, or also suggested) whose needs it serves, most urgent first.
+    for_objectives: list[str] = Field(default_factory=list)
+    # How it fits what the person told us, in short words ("in Birmingham", "in Somali", "for women").
+    fits: list[str] = Field(default_factory=list)
 
 
 Agreement = Literal["not_yet_asked", "agrees", "does_not_agree", "could_not_answer"]
@@ -621,6 +625,9 @@ class Plan(BaseModel):
     also_suggested: list[Objective] = Field(default_factory=list)
     # What a guard left out, and why: for the officer's information, not a warning.
     left_out: list[str] = Field(default_factory=list)
+    # Services beyond the referrals in the plan (plan_referrals.py): other matches for the plan's needs, and
+    # services for the also-suggested objectives, most relevant first, for the officer to bring in.
+    further_referrals: list[Referral] = Field(default_factory=list)
 
 
 def is_snake_case(code: str) -> bool:

@@ -102,6 +102,8 @@ def suggestion_changes(
         if referral.id in old_referrals:
             continue
         reason = _answers_changed(bank, referral.because, changed_answers)
+        if reason is None and referral.id in {r.id for r in before.further_referrals}:
+            reason = "it is now among the services most relevant to the plan's objectives"
         if reason is None:
             reason = (
                 "the directory now lists it"
@@ -134,6 +136,8 @@ def _referral_gone(
     """Why a referral is no longer suggested, most specific reason first."""
     if directory is not None and directory.service(referral.id) is None:
         return "the directory no longer lists it"
+    if referral.id in {r.id for r in after.further_referrals}:
+        return "it is one of the further services now (the plan keeps the few most relevant to its objectives)"
     set_aside = [
         o
         for o in after.objectives

@@ -19,11 +19,12 @@ the officer's decisions, then save the plan; the next `build_plan(..., previous=
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from oasys_diversity.directory import Directory, PersonFacts, _speaks, is_stale, match_services
+from oasys_diversity.directory import Directory, PersonFacts, _speaks, is_stale
 from oasys_diversity.model import (
     AGREEMENT_LABELS,
     NEED_AREA_LABELS,
@@ -40,6 +41,7 @@ from oasys_diversity.model import (
     objective_state,
     objective_status,
 )
+from oasys_diversity.plan_referrals import REFERRAL_LIMIT, Ask, choose_referrals, objective_rank
 from oasys_diversity.plan_shortlist import PLAN_LIMIT, Member, merge, shortlist
 from oasys_diversity.rules import (
     GuardRule,
@@ -142,10 +144,12 @@ def build_plan(
     warnings.extend(_kept_objective_warnings(kept, suggestions, holding, rules, answers))
     warnings.extend(_must_warnings(holding, objectives + also_suggested, rules, assessment))
 
-    # 4. Referrals for the needs of the objectives in the plan (and any a guard insists on).
+    # 4. Referrals: a few for the objectives in the plan (and any need a guard insists on), the rest further
+    # services, each tied to the objectives it serves (plan_referrals.py).
     person = PersonFacts.from_answers(answers)
-    needs = _needs(objectives, suggestions, rules, answers, holding)
-    referrals, referral_warnings = _referrals(needs, person, directory, rules, today, previous)
+    asks = _asks(objectives, also_suggested, suggestions, rules, answers, holding)
+    order = [o.id for o in objectives + also_suggested]
+    referrals, further, referral_warnings = _referrals(asks, order, person, directory, rules, today, previous)
     referral_warnings += _language_warnings(referrals, directory, _language_needed(answers))
     warnings.extend(referral_warnings)
 
@@ -186,6 +190,7 @@ def build_plan(
         agreement_reason=agreement_reason,
         also_suggested=also_suggested,
         left_out=removed,
+        further_referrals=further,
     )
 
 
@@ -428,83 +433,74 @@ def _must_warnings(
     return warnings
 
 
-def _needs(
+def _asks(
     objectives: list[Objective],
+    also_suggested: list[Objective],
     suggestions: dict[str, _Suggestion],
     rules: RuleSet,
     answers: dict[str, Answer],
     holding: list[GuardRule],
-) -> dict[str, tuple[list[str], bool]]:
-    """need tag → (because, required by a guard), from the objectives in the plan, then guard `must` needs,
-    less the needs a guard forbids."""
-    needs: dict[str, tuple[list[str], bool]] = {}
+) -> list[Ask]:
+    """The referral needs, each with its reasons and the objectives carrying it: the plan's objectives first
+    (most urgent first), then the needs a guard insists on, then the also-suggested objectives' (which the plan
+    does not ask for), less the needs a guard forbids."""
+    asks: dict[str, Ask] = {}
 
-    def add(need: str, reasons: list[str], required: bool) -> None:
-        old, was_required = needs.get(need, ([], False))
-        needs[need] = (list(dict.fromkeys(old + reasons)), was_required or required)
+    def add(need: str, reasons: list[str], objective_id: str | None, in_plan: bool) -> None:
+        ask = asks.setdefault(need, Ask(need=need, because=[], in_plan=in_plan))
+        ask.because = list(dict.fromkeys(ask.because + reasons))
+        ask.in_plan = ask.in_plan or in_plan
+        if objective_id is not None and objective_id not in ask.objectives:
+            ask.objectives.append(objective_id)
 
-    for objective in objectives:
-        if objective.state == "declined":
-            continue
-        reasons: dict[str, list[str]] = {}
+    def carried(objective: Objective) -> list[tuple[str, list[str]]]:
         if objective.id in suggestions and objective.state == "suggested":
             found = suggestions[objective.id]
-            tags = found.needs
-            reasons = found.need_because
-        else:
-            tags = [n for rule in _rules_of(objective, rules) for n in _rule_needs(rule, answers)]
-        for need in tags:
-            add(need, reasons.get(need, objective.because), False)
-    forbidden = {n for g in holding if g.must_not is not None for n in g.must_not.needs}
+            return [(need, found.need_because.get(need, objective.because)) for need in found.needs]
+        tags = [n for rule in _rules_of(objective, rules) for n in _rule_needs(rule, answers)]
+        return [(need, list(objective.because)) for need in dict.fromkeys(tags)]
+
+    for objective in objectives:
+        if objective.state != "declined":
+            for need, reasons in carried(objective):
+                add(need, reasons, objective.id, True)
+    guard_needs: list[tuple[str, list[str]]] = []
     for guard in holding:
         for item in guard.must:
-            if item.need is None or (item.when is not None and not item.when.evaluate(answers)):
-                continue
-            add(item.need, _must_because(guard, item, answers), True)
-    return {need: value for need, value in needs.items() if need not in forbidden}
+            if item.need is not None and (item.when is None or item.when.evaluate(answers)):
+                guard_needs.append((item.need, _must_because(guard, item, answers)))
+    also_needs = {need for objective in also_suggested for need, _ in carried(objective)}
+    for need, reasons in guard_needs:
+        # A need a guard insists on goes with the also-suggested objective carrying it: one key away, as that
+        # objective is. Carried by no objective at all, the plan asks for it on its own.
+        add(need, reasons, None, need in asks or need not in also_needs)
+    for objective in also_suggested:
+        for need, reasons in carried(objective):
+            add(need, reasons, objective.id, False)
+    forbidden = {n for g in holding if g.must_not is not None for n in g.must_not.needs}
+    return [ask for need, ask in asks.items() if need not in forbidden]
 
 
 def _referrals(
-    needs: dict[str, tuple[list[str], bool]],
+    asks: list[Ask],
+    order: list[str],
     person: PersonFacts,
     directory: Directory,
     rules: RuleSet,
     today: date,
     previous: Plan | None,
-) -> tuple[list[Referral], list[str]]:
+) -> tuple[list[Referral], list[Referral], list[str]]:
+    """(the plan's referrals, further services, warnings): the few the person hears, chosen in
+    plan_referrals.py; the officer's decisions kept; warnings only about the referrals in the plan."""
     warnings: list[str] = []
-    found: dict[str, Referral] = {}
-    unserved: list[str] = []
-    for need, (reasons, _required) in needs.items():
-        services = match_services(directory, need, person)
-        if not services:
-            unserved.append(f'"{rules.need_label(need)}"')
-        for service in services:
-            referral = found.get(service.id)
-            if referral is None:
-                found[service.id] = Referral(
-                    id=service.id,
-                    organisation=directory.organisation_name(service),
-                    service=service.name,
-                    needs=[need],
-                    because=list(reasons),
-                    assured_date=service.assured_date,
-                    stale=is_stale(service, today),
-                    how_to_refer=service.application_process,
-                    contact=service.contact_text(),
-                )
-            else:
-                referral.needs.append(need)
-                referral.because = list(dict.fromkeys(referral.because + reasons))
     kept = {r.id: r.model_copy(deep=True) for r in (previous.referrals if previous else []) if r.state != "suggested"}
-    referrals: list[Referral] = []
-    for service_id, referral in found.items():
-        referrals.append(kept.pop(service_id, referral))
-    referrals.extend(kept.values())
-    if unserved:
+    chosen = choose_referrals(asks, order, directory, person, today, kept)
+    referrals = chosen.referrals
+    if chosen.unserved:
         where = f"for {person.area}" if person.area else "nationally (their area is not recorded)"
+        names = _and([f'"{rules.need_label(need)}"' for need in chosen.unserved])
         warnings.append(
-            f"The directory lists no service {where} for {_and(unserved)}: find one locally and add it to the directory."
+            f"The directory lists no service {where} for {names}: find one locally and add it to the directory."
         )
     examples: list[str] = []
     stale: list[str] = []
@@ -532,7 +528,7 @@ def _referrals(
             + "; ".join(examples)
             + ". Find the real local service before referring."
         )
-    return referrals, warnings
+    return referrals, chosen.further, warnings
 
 
 def _language_needed(answers: dict[str, Answer]) -> str | None:
@@ -634,6 +630,28 @@ def promote_objective(plan: Plan, objective_id: str) -> Plan:
     return new
 
 
+def promote_referral(plan: Plan, referral_id: str) -> Plan:
+    """Bring a further service into the plan's referrals, accepted, so it stays across recomputes; the least
+    relevant untouched suggestion becomes a further service to make room, as the next recompute would do."""
+    new = plan.model_copy(deep=True)
+    index = next((i for i, r in enumerate(new.further_referrals) if r.id == referral_id), None)
+    if index is None:
+        raise KeyError(f"no further service {referral_id!r} in this plan")
+    promoted = new.further_referrals.pop(index)
+    promoted.state = "accepted"
+    rank = objective_rank([o.id for o in new.objectives + new.also_suggested])
+    new.referrals = sorted([*new.referrals, promoted], key=rank)
+    suggested = [r for r in new.referrals if r.state == "suggested"]
+    if suggested and sum(r.state != "declined" for r in new.referrals) > REFERRAL_LIMIT:
+        # A second service for an objective that has another goes first (the plan chose it last), else the last.
+        first = {rank(r): r for r in reversed(new.referrals) if r.state != "declined"}
+        seconds = [r for r in suggested if first[rank(r)] is not r]
+        moved = (seconds or suggested)[-1]
+        new.referrals.remove(moved)
+        new.further_referrals = sorted([moved, *new.further_referrals], key=rank)
+    return new
+
+
 def edit_objective(plan: Plan, objective_id: str, **changes: Any) -> Plan:
     """Change an objective's fields (title, action, owner, owner_name, target_date, measure, person_view,
     need_area). A field whose value really changes is named in `edited_fields`; the person's view is theirs,
@@ -731,34 +749,39 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
     """The plan as plain JSON types. Stable keys: objectives[] (need_area, action, owner, target_date,
     measure, because), referrals[] (organisation, service, needs, because, assured_date, stale),
     to_discuss[], warnings[]; plus ids, states, labels and the person's agreement; also_suggested[] (objectives
-    beyond the plan's limit, same shape) and left_out[] (what a guard left out, and why)."""
+    beyond the plan's limit, same shape) and left_out[] (what a guard left out, and why); further_referrals[]
+    (services beyond the plan's referrals, same shape; each referral names its for_objectives and fits)."""
     return {
         "format": PLAN_FORMAT,
         "built_on": plan.built_on.isoformat(),
         "agreement": plan.agreement,
         "agreement_reason": plan.agreement_reason,
         "objectives": [_objective_json(o) for o in plan.objectives],
-        "referrals": [
-            {
-                "id": r.id,
-                "organisation": r.organisation,
-                "service": r.service,
-                "needs": list(r.needs),
-                "because": list(r.because),
-                "assured_date": r.assured_date.isoformat() if r.assured_date else None,
-                "stale": r.stale,
-                "how_to_refer": r.how_to_refer,
-                "contact": r.contact,
-                "state": r.state,
-                "reason": r.reason,
-            }
-            for r in plan.referrals
-        ],
+        "referrals": [_referral_json(r) for r in plan.referrals],
         "to_discuss": list(plan.to_discuss),
         "declined": list(plan.declined),
         "warnings": list(plan.warnings),
         "also_suggested": [_objective_json(o) for o in plan.also_suggested],
         "left_out": list(plan.left_out),
+        "further_referrals": [_referral_json(r) for r in plan.further_referrals],
+    }
+
+
+def _referral_json(r: Referral) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "organisation": r.organisation,
+        "service": r.service,
+        "needs": list(r.needs),
+        "because": list(r.because),
+        "assured_date": r.assured_date.isoformat() if r.assured_date else None,
+        "stale": r.stale,
+        "how_to_refer": r.how_to_refer,
+        "contact": r.contact,
+        "state": r.state,
+        "reason": r.reason,
+        "for_objectives": list(r.for_objectives),
+        "fits": list(r.fits),
     }
 
 
@@ -827,7 +850,7 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
     lines = [
         "# Sentence plan: diversity and responsivity",
         "",
-        f"**In this plan:** {plan_counts(plan)}.",
+        f"**In this plan:** {plan_counts(plan)}." + further_count(plan),
         "",
         f"Built on {_day(plan.built_on)}. Suggested objectives are for the officer and the person to agree, "
         "change or set aside.",
@@ -879,6 +902,13 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
     lines += ["## Referrals", ""]
     if not plan.referrals:
         lines += ["No referrals suggested.", ""]
+    elif plan.further_referrals:
+        lines += [
+            f"The services most relevant to the objectives in the plan (at most {REFERRAL_LIMIT}); the rest are "
+            'under "Further services" below.',
+            "",
+        ]
+    numbers = {o.id: n for n, o in enumerate(live, start=1)}
     for r in plan.referrals:
         checked = r.assured_date.isoformat() if r.assured_date else "never"
         stale = " **(STALE: check before referring)**" if r.stale else ""
@@ -888,6 +918,8 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
             "",
             f"- **Organisation:** {r.organisation}",
             f"- **For:** {'; '.join(need_label(n) for n in r.needs)}",
+            *([f"- **Objective:** {_objective_numbers(r, numbers)}"] if _objective_numbers(r, numbers) else []),
+            *([f"- **Fits:** {'; '.join(r.fits)}"] if r.fits else []),
             f"- **Because:** {'; '.join(_question_label(bank, q) for q in r.because) or '-'}",
             f"- **Last checked:** {checked}{stale}",
             f"- **How to refer:** {r.how_to_refer or 'to be completed locally'}",
@@ -895,6 +927,20 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
             f"- **Status:** {state}" + (f" (reason: {r.reason})" if r.reason else ""),
             "",
         ]
+    if plan.further_referrals:
+        lines += [
+            "## Further services",
+            "",
+            "Found for the plan's needs too, or for the objectives also suggested: not in the plan, so the person "
+            "is not asked to go through them now. Bring one in if it matters more to them.",
+            "",
+        ]
+        titles = {
+            o.id: _title(o, rules) if rules is not None else NEED_AREA_LABELS[o.need_area]
+            for o in plan.objectives + plan.also_suggested
+        }
+        lines += [f"- {further_line(r, titles, need_label)}" for r in plan.further_referrals]
+        lines.append("")
     lines += ["## Still to discuss", ""]
     if plan.to_discuss:
         lines.append(f"{STATUS_LABELS['not_discussed']}: nothing has been assumed about these.")
@@ -923,6 +969,29 @@ def also_suggested_line(objective: Objective, rules: RuleSet | None) -> str:
     """One line for the officer: "Reconnect with a faith community (Lifestyle and associates, by 20 February 2027)"."""
     title = _title(objective, rules) if rules is not None else objective.action.split(".")[0]
     return f"{title} ({NEED_AREA_LABELS[objective.need_area]}, by {_day(objective.target_date)})"
+
+
+def _objective_numbers(referral: Referral, numbers: dict[str, int]) -> str:
+    """The plan's objectives a referral serves, by their number in the plan ("1 and 4")."""
+    return _and([str(numbers[o]) for o in referral.for_objectives if o in numbers])
+
+
+def further_line(referral: Referral, titles: dict[str, str], need_label: Callable[[str], str]) -> str:
+    """One line for the officer: "Women's centre (Birmingham) (Example: ...): women's centre; for: Women's
+    centre or women-only service"."""
+    serves = [titles[o] for o in referral.for_objectives if o in titles]
+    line = f"{referral.service} ({referral.organisation}): {'; '.join(need_label(n) for n in referral.needs)}"
+    if serves:
+        line += f"; for: {'; '.join(serves)}"
+    if referral.fits:
+        line += f" ({', '.join(referral.fits)})"
+    return line + (" (stale: check before referring)" if referral.stale else "")
+
+
+def further_count(plan: Plan) -> str:
+    """" Further services: 9 (after the referrals)." when the plan has any; else nothing."""
+    n = len(plan.further_referrals)
+    return f" **Further services:** {n} (listed after the referrals, not in the plan)." if n else ""
 
 
 def plan_counts(plan: Plan) -> str:

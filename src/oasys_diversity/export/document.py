@@ -78,6 +78,12 @@ def quoted(words: str) -> str:
     return f"\u201c{words}\u201d"
 
 
+# The plan suggests only the few services most relevant to its objectives (plan_referrals.py); the rest follow.
+FURTHER_NOTE = (
+    "The services most relevant to the objectives in the plan. {count} further services were found: they are "
+    "listed after these, not in the plan."
+)
+FURTHER_HEADING = "Further services, not in the plan yet"
 OFFICER_TITLE = "Diversity and identity summary"
 PERSON_TITLE = "Your plan"
 
@@ -142,8 +148,13 @@ def officer_document(summary: Summary) -> list[Block]:
     blocks.append(Heading(3, "Referrals"))
     if not summary.referrals:
         blocks.append(Para("No referrals in the plan yet."))
+    elif summary.further_referrals:
+        blocks.append(Para(FURTHER_NOTE.format(count=len(summary.further_referrals)), "note"))
     for referral in summary.referrals:
         blocks += referral_blocks(referral)
+    if summary.further_referrals:
+        blocks.append(Heading(3, FURTHER_HEADING))
+        blocks.append(Bullets(tuple(summary.further_referrals)))
     if summary.warnings:
         blocks.append(Heading(3, "To check"))
         blocks.append(Bullets(tuple(summary.warnings)))

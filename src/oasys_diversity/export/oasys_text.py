@@ -11,6 +11,8 @@ import textwrap
 from oasys_diversity.export.document import (
     DECLINED,
     DECLINED_RESPECTED,
+    FURTHER_HEADING,
+    FURTHER_NOTE,
     HOW_TO_READ,
     NOT_DISCUSSED,
     NOTHING_DISCUSSED_YET,
@@ -194,10 +196,16 @@ def _plan(summary: Summary) -> list[str]:
     lines += _section("Referrals")
     if not summary.referrals:
         lines += wrap("No referrals in the plan yet.")
+    elif summary.further_referrals:
+        lines += wrap(FURTHER_NOTE.format(count=len(summary.further_referrals))) + [""]
     for number, referral in enumerate(summary.referrals, 1):
         if number > 1:
             lines.append("")
         lines += _numbered(number, referral_blocks(referral))
+    if summary.further_referrals:
+        lines += ["", *wrap(f"{FURTHER_HEADING}:")]
+        for line in summary.further_referrals:
+            lines += wrap(f"- {line}", "", "  ")
     if summary.warnings:
         lines += _section("To check")
         for warning in summary.warnings:

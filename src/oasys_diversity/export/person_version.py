@@ -43,6 +43,8 @@ STILL_CHECKING = (
     "you about them."
 )
 COME_BACK = "We can talk about anything else whenever you are ready."
+# The plan names only the few services most relevant to it; the person hears that there are more, never a list.
+MORE_SERVICES = "Your probation officer knows of other organisations too, and can tell you about them when you want."
 
 # A step's gist: whole sentences up to about this many words (always at least one sentence).
 GIST_WORDS = 45
@@ -104,6 +106,9 @@ def person_document(summary: Summary) -> list[Block]:
             blocks += _organisation(referral, easy)
         if unchecked:
             blocks += _lines(STILL_CHECKING.format(other=" other" if offered else ""), easy)
+        elif summary.further_referrals:
+            # "Still checking" already promises more; otherwise say that the list is not all there is.
+            blocks += _lines(MORE_SERVICES, easy)
 
     blocks.append(Heading(2, "What we talked about"))
     blocks += _talked_about(summary, easy)

@@ -32,6 +32,7 @@ from oasys_diversity.model import (
     Plan,
     Question,
     QuestionBank,
+    Referral,
     ReferralState,
     objective_status,
 )
@@ -196,6 +197,9 @@ class Summary(BaseModel):
     warnings: list[str] = Field(default_factory=list)  # for the officer only
     # Objectives beyond the plan's limit, one short line each, for the officer to promote (officer only).
     also_suggested: list[str] = Field(default_factory=list)
+    # Services found beyond the plan's referrals, one short line each (officer only); the person's version
+    # only says that there are more.
+    further_referrals: list[str] = Field(default_factory=list)
     agreement: Agreement = "not_yet_asked"
     agreement_label: str
     agreement_reason: str | None = None
@@ -320,6 +324,7 @@ def build_summary(
         # The planner's warnings already name stale directory entries; each referral also shows its own.
         warnings=list(dict.fromkeys(plan.warnings)),
         also_suggested=[_also_suggested_line(o, rules) for o in plan.also_suggested],
+        further_referrals=_further_lines(plan, rule_titles),
         agreement=plan.agreement,
         agreement_label=AGREEMENT_LABELS[plan.agreement],
         agreement_reason=plan.agreement_reason,
@@ -340,6 +345,22 @@ def _also_suggested_line(objective: Objective, rules: RuleSet | None) -> str:
     if rule is None:
         return f"{area}, by {long_date(objective.target_date)}"
     return f"{rule.title} ({area}, by {long_date(objective.target_date)})"
+
+
+def _further_lines(plan: Plan, rule_titles: dict[str, str]) -> list[str]:
+    """One line per further service, e.g. "Women's centre (Birmingham), Example: women's centre network (for:
+    Women's centre or women-only service; in Birmingham, for women)"."""
+    titles = {
+        o.id: o.title or rule_titles.get(o.rule_id or "", NEED_AREA_LABELS.get(o.need_area, o.need_area))
+        for o in plan.objectives + plan.also_suggested
+    }
+    lines = []
+    for referral in plan.further_referrals:
+        about = [titles[o] for o in referral.for_objectives if o in titles][:2] + referral.fits
+        stale = " Last checked over 12 months ago." if referral.stale else ""
+        detail = f" (for: {'; '.join(about)})" if about else ""
+        lines.append(f"{referral.service}, {referral.organisation}{detail}.{stale}")
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------
@@ -427,12 +448,21 @@ def without_forbidden_wording(plan: Plan, phrases: list[str]) -> tuple[Plan, boo
         )
         for r in plan.referrals
     ]
+    further = [
+        r.model_copy(update={"how_to_refer": clean(r.how_to_refer), "contact": clean(r.contact)})
+        for r in plan.further_referrals
+    ]
     warnings = [clean(w) or w for w in plan.warnings]
     if not changed:
         return plan, False
     # On the plan itself, so every format carries it, the JSON included.
     warnings.append(LEFT_OUT_WARNING)
-    update = {"objectives": objectives, "also_suggested": also_suggested, "referrals": referrals}
+    update = {
+        "objectives": objectives,
+        "also_suggested": also_suggested,
+        "referrals": referrals,
+        "further_referrals": further,
+    }
     return plan.model_copy(update={**update, "warnings": warnings}), True
 
 
@@ -654,20 +684,24 @@ def redact_records(assessment: Assessment, plan: Plan, bank: QuestionBank) -> tu
         )
 
     objectives = [scrubbed(o) for o in plan.objectives]
-    referrals = [
-        r.model_copy(
+
+    def scrubbed_referral(r: Referral) -> Referral:
+        # How a service fits names the person's area and language: not for sharing.
+        return r.model_copy(
             update={
                 "reason": scrub(r.reason) if r.reason else None,
                 "how_to_refer": scrub(r.how_to_refer) if r.how_to_refer else None,
+                "fits": [],
             }
         )
-        for r in plan.referrals
-    ]
+
+    referrals = [scrubbed_referral(r) for r in plan.referrals]
     redacted_plan = plan.model_copy(
         update={
             "objectives": objectives,
             "also_suggested": [scrubbed(o) for o in plan.also_suggested],
             "referrals": referrals,
+            "further_referrals": [scrubbed_referral(r) for r in plan.further_referrals],
             "warnings": [scrub(w) for w in plan.warnings],
             "agreement_reason": REMOVED if plan.agreement_reason and plan.agreement_reason.strip() else None,
         }
