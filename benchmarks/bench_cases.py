@@ -77,6 +77,20 @@ def build(path: Path, cases: int) -> None:
         ).fetchone()
         for case_id in templates
     }
+    # What each template's copies show as preferred name and area: only the answers that template has.
+    answered = {
+        case_id: {question_id for question_id, status, *_ in answer_rows[case_id] if status == "answered"}
+        for case_id in templates
+    }
+    shown = {
+        case_id: (
+            lambda name, area, held=answered[case_id]: (
+                name.split()[0] if PREFERRED_NAME in held else None,
+                area if AREA in held else None,
+            )
+        )
+        for case_id in templates
+    }
     chooser = random.Random(cases)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     conn = db.conn
@@ -92,7 +106,7 @@ def build(path: Path, cases: int) -> None:
             when = (start + timedelta(minutes=7 * number)).isoformat(timespec="microseconds")
             case_rows.append(
                 (case_id, reference, name, "Bench Officer", "2025-01-01", when, when, None)
-                + (search_text(reference, name, name.split()[0], area), *progress[template])
+                + (search_text(reference, name, *shown[template](name, area)), *progress[template])
             )
             for question_id, status, value, note, answered_at, officer in answer_rows[template]:
                 if question_id == PREFERRED_NAME and status == "answered":

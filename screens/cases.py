@@ -127,6 +127,8 @@ class CaseFilter(Input):
     BINDINGS = [
         Binding("down", "screen.cursor(1)", "Next case", show=False, id="cases.filter_down"),
         Binding("up", "screen.cursor(-1)", "Previous case", show=False, id="cases.filter_up"),
+        Binding("pagedown", "screen.page(1)", "Next page of cases", show=False, id="cases.filter_page_down"),
+        Binding("pageup", "screen.page(-1)", "Previous page of cases", show=False, id="cases.filter_page_up"),
     ]
 
 
@@ -137,7 +139,7 @@ class CasesScreen(Screen[None]):
     HELP_TITLE = "Cases"
     HELP = (
         "Each row is one person's assessment. **Type** to filter by reference, name or area; **up/down** choose a "
-        "row; **Enter** opens it exactly where the conversation was left.\n\n"
+        "row, **page up/down** a screenful; **Enter** opens it exactly where the conversation was left.\n\n"
         "**ctrl+n** starts a new case (privacy check, details, then the opening words).\n\n"
         "The progress column counts the questions that apply to that person: answered / declined to say / not "
         'yet discussed. "Plan" shows ✓ when a plan has been saved.'
@@ -442,6 +444,11 @@ class CasesScreen(Screen[None]):
         table = self.query_one(DataTable)
         if table.row_count:
             table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
+
+    def action_page(self, pages: int) -> None:
+        """Move the cursor a screenful of rows (the next page of cases comes as the end nears)."""
+        table = self.query_one(DataTable)
+        self.action_cursor(pages * max(1, table.scrollable_content_region.height - 1))
 
     def action_open_case(self) -> None:
         case_id = self._chosen_id()

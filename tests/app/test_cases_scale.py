@@ -188,3 +188,20 @@ async def test_scrolling_to_the_end_with_the_mouse_or_scroll_bar_fetches_the_nex
         table.scroll_end(animate=False, immediate=True)
         await wait_for(pilot, lambda: table.row_count == MANY)
         assert table.cursor_row == cursor
+
+
+async def test_page_down_in_the_filter_moves_a_screenful_and_fetches_more(make_app, db_path):
+    seed_many(db_path)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, CasesScreen) and table_of(app).row_count == PAGE)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        table = table_of(app)
+        step = table.cursor_row
+        assert 5 < step < PAGE - NEAR_THE_END
+        await pilot.press(*["pagedown"] * (PAGE // step + 1))
+        await wait_for(pilot, lambda: table.row_count == MANY)
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert app.screen.query_one("#case-filter").has_focus
