@@ -36,22 +36,59 @@ class Progress(NamedTuple):
     total: int
 
 
-# The stamp of each bank object seen, kept with the bank so the id is not reused while the stamp is cached.
-_stamps: dict[int, tuple[QuestionBank, str]] = {}
+class _Shape:
+    """What counting needs from one bank, worked out once: its stamp, the questions `show_if` conditions read,
+    and which questions apply for each set of deciding answers met so far."""
+
+    def __init__(self, bank: QuestionBank) -> None:
+        self.bank = bank
+        shape = [
+            [q.id, None if q.show_if is None else q.show_if.model_dump(mode="json", exclude_none=True, by_alias=True)]
+            for q in bank.questions
+        ]
+        self.stamp = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+        self.deciding = _deciding_questions(bank)
+        # Only follow-ups can be hidden: the rest are always shown.
+        self.always_shown = [q.id for q in bank.questions if q.show_if is None]
+        self.follow_ups = [q for q in bank.questions if q.show_if is not None]
+        self.visible_for: dict[tuple, frozenset[str]] = {}
+
+    def visible(self, case_id: int, key: tuple) -> frozenset[str]:
+        """The questions that apply given these deciding answers ((question id, status, value JSON) sorted)."""
+        found = self.visible_for.get(key)
+        if found is not None:
+            return found
+        answers = {}
+        for qid, status, value in key:
+            try:
+                answers[qid] = Answer(
+                    question_id=qid, status=status, value=None if value is None else json.loads(value)
+                )
+            except (TypeError, ValueError):  # not JSON, or a status/value pydantic refuses
+                raise _unreadable(case_id, qid) from None
+        shown = [q.id for q in self.follow_ups if self.bank.is_visible(q, answers)]
+        if len(self.visible_for) >= _VISIBLE_KEPT:
+            self.visible_for.clear()
+        found = self.visible_for[key] = frozenset(self.always_shown + shown)
+        return found
+
+
+# Each bank object seen, kept with the bank so its id is not reused while cached. Sets of deciding answers
+# remembered per bank (a team's cases share a few hundred at most).
+_shapes: dict[int, _Shape] = {}
+_VISIBLE_KEPT = 4096
+
+
+def _shape(bank: QuestionBank) -> _Shape:
+    cached = _shapes.get(id(bank))
+    if cached is None or cached.bank is not bank:
+        cached = _shapes[id(bank)] = _Shape(bank)
+    return cached
 
 
 def bank_stamp(bank: QuestionBank) -> str:
     """A short fingerprint of what decides which questions apply: the question ids and their `show_if`."""
-    cached = _stamps.get(id(bank))
-    if cached is not None and cached[0] is bank:
-        return cached[1]
-    shape = [
-        [q.id, None if q.show_if is None else q.show_if.model_dump(mode="json", exclude_none=True, by_alias=True)]
-        for q in bank.questions
-    ]
-    stamp = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
-    _stamps[id(bank)] = (bank, stamp)
-    return stamp
+    return _shape(bank).stamp
 
 
 def _deciding_questions(bank: QuestionBank) -> dict[str, bool]:
@@ -95,7 +132,8 @@ def count_progress(
     """
     wanted = None if case_ids is None else sorted(set(case_ids))
     filters = [("1", [])] if wanted is None else list(_in_chunks(wanted))
-    deciding = _deciding_questions(bank)
+    shape = _shape(bank)
+    deciding = shape.deciding
     deciding_rows: dict[int, list[tuple[str, str, str | None]]] = defaultdict(list)
     grouped: list[tuple[int, str, str]] = []
     for where, values in filters:
@@ -111,25 +149,9 @@ def count_progress(
             f"WHERE {where} AND status != 'not_discussed' GROUP BY case_id, status ORDER BY case_id",
             values,
         ).fetchall()
-    # Only follow-ups can be hidden: the rest are always shown.
-    always_shown = [q.id for q in bank.questions if q.show_if is None]
-    follow_ups = [q for q in bank.questions if q.show_if is not None]
-    visible_for: dict[tuple, frozenset[str]] = {}
 
     def visible(case_id: int) -> frozenset[str]:
-        key = tuple(sorted(deciding_rows.get(case_id, ())))
-        if key not in visible_for:
-            answers = {}
-            for qid, status, value in key:
-                try:
-                    answers[qid] = Answer(
-                        question_id=qid, status=status, value=None if value is None else json.loads(value)
-                    )
-                except (TypeError, ValueError):  # not JSON, or a status/value pydantic refuses
-                    raise _unreadable(case_id, qid) from None
-            shown = [q.id for q in follow_ups if bank.is_visible(q, answers)]
-            visible_for[key] = frozenset(always_shown + shown)
-        return visible_for[key]
+        return shape.visible(case_id, tuple(sorted(deciding_rows.get(case_id, ()))))
 
     nothing_yet = len(visible(-1))
     # Every case asked for has a count (None asks for every case: a case with no answers is then left out).
