@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
+
+
+def pytest_collection_finish(session):
+    """Leave what importing the tests built (modules, classes, the app's and libraries' tables) out of every
+    later garbage collection. Tests that close the CLI's connections with `gc.collect()`, and Python's own
+    full collections, then only walk what the tests themselves made: each was about a tenth of a second
+    before, over a hundred times in the suite."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)
