@@ -288,8 +288,10 @@ class CasesScreen(Screen[None]):
             self._unreadable = False
             self._rows, self._more = rows, self._full_page(rows)
             self._recounted = {}
-            # A page that is not full holds every match: counting them needs no second query.
+            # A page that is not full holds every match, and no words match every case: either way no second query.
             self._matching = None if self._more else len(rows)
+            if not words and self._matching is None:
+                self._matching = self._all
             if not words and self._matching is not None:
                 self._all = self._matching
             self._count_missing()
