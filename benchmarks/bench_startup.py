@@ -97,7 +97,11 @@ def run_once(code: str, *args: str, timeout: float = 60) -> tuple[dict[str, floa
 
     A child that never gets there (an error screen instead of the cases) is stopped after `timeout` seconds
     and the benchmark fails, rather than waiting for ever."""
+    # Bytecode is written (the untimed first run writes it), as an installed app has it: pip compiles a package
+    # when it installs it, so Textual's own modules already have theirs. With PYTHONDONTWRITEBYTECODE set (as
+    # some shells and containers do) our modules would be compiled from source on every run, and the bare app's not.
     env = {**os.environ, "TEXTUAL_ANIMATIONS": "none"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
