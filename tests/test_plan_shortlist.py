@@ -220,6 +220,17 @@ def test_markdown_starts_with_the_counts_and_lists_also_suggested():
     assert "## Left out by the guards" in text
 
 
+def test_markdown_names_each_objective_by_its_rule_so_need_areas_shared_by_several_read_apart():
+    plan = plan_for(person(FULLEST))
+    headings = [line for line in plan_to_markdown(plan, bank(), rules()).splitlines() if line.startswith("### ")]
+    objectives = headings[:PLAN_LIMIT]
+    assert all(re.match(r"### \d+\. .+ \(.+\)$", heading) for heading in objectives)
+    # Several objectives share "Responsivity"; their titles tell them apart.
+    assert len(set(objectives)) == PLAN_LIMIT
+    assert sum("Responsivity" in heading for heading in objectives) >= 2
+    assert "Interpreter for every appointment (Responsivity" in " ".join(objectives)
+
+
 @pytest.mark.parametrize("fmt", ["md", "text"])
 def test_exports_list_also_suggested_for_the_officer_but_not_for_the_person(fmt):
     from oasys_diversity.export import render

@@ -869,8 +869,11 @@ def plan_to_markdown(plan: Plan, bank: QuestionBank, rules: RuleSet | None = Non
     for number, o in enumerate(live, start=1):
         who = OWNER_LABELS[o.owner] + (f" ({o.owner_name})" if o.owner_name else "")
         state = objective_status(o)
-        # The officer's own title, when they gave one, leads; the need area is always named.
-        heading = f"{o.title} ({NEED_AREA_LABELS[o.need_area]})" if o.title else NEED_AREA_LABELS[o.need_area]
+        # The officer's own title, when they gave one, else the rule's, leads (so six "Responsivity" headings
+        # read as six different things); the need area is always named.
+        rule = rules.objective_rule(o.rule_id) if rules is not None and o.rule_id else None
+        title = o.title or (rule.title if rule is not None else None)
+        heading = f"{title} ({NEED_AREA_LABELS[o.need_area]})" if title else NEED_AREA_LABELS[o.need_area]
         lines += [
             f"### {number}. {heading}",
             "",
