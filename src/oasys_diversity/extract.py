@@ -76,7 +76,10 @@ def ethnic_group(assessment: Assessment) -> str:
 def domain_status(assessment: Assessment, bank: QuestionBank, domain_id: str) -> str:
     """Discussed when anything in the domain was answered; declined when the person chose not to say and
     nothing was answered; otherwise not yet discussed (silence is never 'no issues')."""
-    statuses = {assessment.answer(q.id).status for q in bank.domain(domain_id).questions}
+    # Read straight from the answers held (a missing one is not yet discussed): building a blank Answer for each
+    # question not asked took a third of a whole-database report.
+    held = assessment.answers
+    statuses = {held[q.id].status if q.id in held else "not_discussed" for q in bank.domain(domain_id).questions}
     if statuses & {"answered", "not_applicable"}:
         return "discussed"
     if "declined" in statuses:
