@@ -330,3 +330,76 @@ def test_a_communication_objective_alone_keeps_its_full_wording():
     assert made.merged_from == [] and made.action.startswith("Nothing important will reach you only in writing.")
     assert "You will get a text reminder before each appointment." in made.action
     assert "; a text reminder" not in made.action
+
+
+def test_the_merged_faith_objective_reads_as_one_and_keeps_every_fact():
+    faith = objective(plan_for(person(FULLEST)), "appointments_fit_faith")
+    assert faith.merged_from == ["faith_diet"]
+    # One sentence and a short list (349 words before, each need named twice): who does it, then what.
+    assert len(faith.action.split()) <= 170
+    assert faith.action.startswith("Your probation officer will arrange your appointments, unpaid work and group")
+    for fact in (
+        "record what to plan around for anyone covering for them",
+        '"Friday prayers at one o\'clock, and Ramadan."',
+        "; prayer times; fasting periods; time to get to your place of worship;",
+        "a quiet, private place and time to pray",
+        "staff of your gender for a search, drug test or home visit",
+        "religious clothing, head covering and symbols respected",
+        "any clash with safety clothing agreed with you first",
+        '"Not before 10 in the morning: I walk my brother to school."',
+        '"I look after my little brother after school."',
+        '"Long meetings are hard. Short breaks help me."',
+        "will be told your food needs in advance",
+    ):
+        assert fact in faith.action, fact
+    # Each need once: no list of what was ticked before the same needs again, no general offer beside her words.
+    for repeated in ("you told us: prayer times", "a quiet space to pray", "such as a quiet room", "same gender for some"):
+        assert repeated not in faith.action, repeated
+    assert faith.action.count("place of worship") == 1 and faith.action.count("quiet") == 1
+    assert faith.because == [
+        "faith.practice_needs",
+        "faith.practice_needs_detail",
+        "person.appointment_times",
+        "person.caring_responsibilities",
+        "person.caring_detail",
+        "person.additional_needs",
+        "person.additional_needs_detail",
+    ]
+
+
+def test_a_simple_faith_answer_keeps_a_short_objective():
+    made = objective(
+        plan_for(assessment({"faith.religion": "muslim", "faith.practice_needs": ["prayer_times"]})),
+        "appointments_fit_faith",
+    )
+    assert len(made.action.split()) <= 40
+    assert made.action.endswith("for anyone covering for them: the days and times you tell us; prayer times.")
+    assert made.because == ["faith.practice_needs"]
+    # Caring and adjustments without the person's words keep the general offer; with them, only their words.
+    general = objective(
+        plan_for(
+            assessment(
+                {
+                    "faith.practice_needs": ["holy_days"],
+                    "person.caring_responsibilities": "yes",
+                    "person.additional_needs": "unsure",
+                }
+            )
+        ),
+        "appointments_fit_faith",
+    )
+    assert "; the people you look after; changes that make appointments easier for you, such as" in general.action
+    assert general.because == ["faith.practice_needs", "person.caring_responsibilities", "person.additional_needs"]
+
+
+def test_faith_as_a_strength_joins_without_saying_the_times_again():
+    plan = plan_for(person("muslim_man_bradford_friday_prayers"))
+    faith = objective(plan, "faith_protective_factor")
+    assert faith.id == "appointments_fit_faith"
+    assert len(faith.action.split()) <= 140
+    assert "as a strength that helps keep you away from offending, in your own words:" in faith.action
+    assert "will not question how you practise" in faith.action and '"Praying, and the gym."' in faith.action
+    assert "keeping appointments clear of the times you told us about" not in faith.action
+    assert {"faith.keeps_me_away", "faith.keeps_me_away_words", "faith.source_of_support", "trauma.coping"} <= set(
+        faith.because
+    )

@@ -137,8 +137,12 @@ def test_objective_rule_stays_quiet_when_its_answers_are_declined(rule_id):
 
 
 def test_placeholders_use_option_labels_and_the_persons_words():
+    family = {"culture.family_involvement": "yes", "culture.support_people": ["parent", "sibling"]}
+    made = objective(plan_for(assessment(family)), "family_named_involved")
+    assert "(you told us: a parent or parents and brothers or sisters)" in made.action
+    # The faith objective names each need in words the person would use, never a code.
     plan = plan_for(assessment({"faith.religion": "muslim", "faith.practice_needs": ["prayer_times", "fasting"]}))
-    assert "(you told us: prayer times and fasting periods)" in objective(plan, "appointments_fit_faith").action
+    assert "; prayer times; fasting periods." in objective(plan, "appointments_fit_faith").action
 
 
 # --- What the person said shapes the wording (optional parts) ----------------------------------
@@ -324,9 +328,10 @@ def test_faith_needs_beyond_times_are_folded_into_the_one_faith_objective():
     ids = objective_ids(plan)
     assert "appointments_fit_faith" in ids and "faith_respected_in_supervision" not in ids
     made = objective(plan, "appointments_fit_faith")
-    assert "a quiet, private space and the time to use it" in made.action
-    assert "a search, a drug test or a home visit will be done by staff of the same gender as you" in made.action
-    assert "religious clothing, head covering and symbols of faith will be respected" in made.action
+    # In a few words each, after the times (their full sentences are for faith_respected_in_supervision alone).
+    assert "a quiet, private place and time to pray at the office, unpaid work or a programme" in made.action
+    assert "staff of your gender for a search, drug test or home visit where possible, or you are told first" in made.action
+    assert "religious clothing, head covering and symbols respected" in made.action
     assert made.because == ["faith.practice_needs"]
 
 
