@@ -141,7 +141,8 @@ def test_no_right_to_work_carries_a_wish_for_reading_help_into_permitted_activit
     assert "reading_writing_support" not in objective_ids(plan)  # a course may be one they cannot take up
     assert any("Help with reading and writing, if you want it" in w for w in plan.left_out)
     activities = objective(plan, "permitted_activities")
-    assert "help with your reading and writing" in activities.action
+    # Joined to the immigration advice objective, in a few words.
+    assert "Free reading and writing classes or a volunteer reading mentor, as you asked" in activities.action
     assert "language.reading_help" in activities.because
     assert "literacy_support" in referral_needs(plan)
     assert "written_information" in objective_ids(plan)  # how information is given is never a course
@@ -608,7 +609,7 @@ def test_immigration_advice_guard_adds_the_objective_if_the_rules_lose_it():
     plan = plan_for(person("kurdish_man_leeds_family_unaware"), ruleset=with_rules(objectives=narrowed))
     added = objective(plan, "immigration_advice")
     assert "immigration.legal_advice_wanted" in added.because  # with the answers of its merged status group
-    assert "You asked for help finding free advice" in added.action
+    assert "As you asked, it will be free advice" in added.action
 
 
 # 14. Not everyone knows the person is on probation ----------------------------------------------

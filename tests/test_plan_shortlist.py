@@ -349,7 +349,7 @@ def test_the_merged_faith_objective_reads_as_one_and_keeps_every_fact():
         '"Not before 10 in the morning: I walk my brother to school."',
         '"I look after my little brother after school."',
         '"Long meetings are hard. Short breaks help me."',
-        "will be told your food needs in advance",
+        "Your food needs will be passed on in advance wherever supervision involves food",
     ):
         assert fact in faith.action, fact
     # Each need once: no list of what was ticked before the same needs again, no general offer beside her words.
@@ -403,3 +403,31 @@ def test_faith_as_a_strength_joins_without_saying_the_times_again():
     assert {"faith.keeps_me_away", "faith.keeps_me_away_words", "faith.source_of_support", "trauma.coping"} <= set(
         faith.because
     )
+
+
+def test_the_home_office_objective_says_how_to_get_advice_once():
+    # The worry sentence stands aside exactly when immigration_advice joins: its condition is that rule's `when`.
+    dates = rules().objective_rule("home_office_dates")
+    assert dates.optional["worry"].when.not_ == rules().objective_rule("immigration_advice").when
+    status = objective(plan_for(person(FULLEST)), "home_office_dates")
+    assert status.merged_from == ["immigration_advice", "permitted_activities"]
+    assert len(status.action.split()) <= 200  # 248 before
+    assert status.action.count("regulated") == 1 and "help you reach your solicitor" not in status.action
+    for fact in (
+        '"I report every other Tuesday morning."',
+        "clear of any reporting day, hearing or deadline",
+        "Immigration Advice Authority",
+        "with your permission, from the legal representative you already have",
+        "As you asked, it will be free advice",
+        "probation staff cannot give immigration advice themselves",
+        "things you are allowed to do and would value",
+        "Free reading and writing classes or a volunteer reading mentor, as you asked",
+    ):
+        assert fact in status.action, fact
+    assert {"immigration.home_office_detail", "immigration.legal_advice_wanted", "language.reading_help"} <= set(
+        status.because
+    )
+    # Alone (a settled person with a Home Office matter), it still says where to turn if a date is worrying.
+    settled = assessment({"immigration.status": "settled", "immigration.home_office_matters": "yes"})
+    alone = objective(plan_for(settled), "home_office_dates")
+    assert alone.merged_from == [] and "help you reach your solicitor or a regulated adviser" in alone.action

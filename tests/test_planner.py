@@ -281,7 +281,8 @@ def test_immigration_advice_when_the_person_asks_for_it_or_their_status_is_somet
     plan = plan_for(person("kurdish_man_leeds_family_unaware"))
     made = objective(plan, "immigration_advice")
     assert "Immigration Advice Authority" in made.action and "OISC" in made.action
-    assert "You asked for help finding free advice" in made.action
+    # Joined to the Home Office dates objective, the free advice they asked for is said in a few words.
+    assert "As you asked, it will be free advice" in made.action
     assert {"immigration.status", "immigration.legal_advice_wanted"} <= set(made.because)
     assert "immigration_advice" in referral_needs(plan)
     # He may work: nothing about permitted activities only.
@@ -300,6 +301,7 @@ def test_immigration_advice_when_the_person_asks_for_it_or_their_status_is_somet
     assert "immigration.legal_advice_wanted" in objective(asked_only, "immigration_advice").because
     not_wanted = plan_for(assessment({"immigration.status": "asylum_seeker", "immigration.legal_advice_wanted": "no"}))
     assert "You asked for help" not in objective(not_wanted, "immigration_advice").action
+    assert "As you asked" not in objective(not_wanted, "immigration_advice").action
     assert any("does not want help finding immigration advice" in w for w in not_wanted.warnings)
 
 
