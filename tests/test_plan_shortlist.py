@@ -431,3 +431,11 @@ def test_the_home_office_objective_says_how_to_get_advice_once():
     settled = assessment({"immigration.status": "settled", "immigration.home_office_matters": "yes"})
     alone = objective(plan_for(settled), "home_office_dates")
     assert alone.merged_from == [] and "help you reach your solicitor or a regulated adviser" in alone.action
+
+
+def test_money_and_housing_read_as_one_objective():
+    money = objective(plan_for(person("widow_luton_no_income_since_death")), "housing_now")
+    assert money.id == "money_now" and money.merged_from == ["housing_now"]
+    assert money.action.count("Within the next two weeks") == 1  # who and by when, said once
+    assert "They will also help you with where you live: contacting your landlord" in money.action
+    assert "person.housing_now" in money.because
