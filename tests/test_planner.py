@@ -331,7 +331,7 @@ def test_faith_needs_beyond_times_are_folded_into_the_one_faith_objective():
     assert "appointments_fit_faith" in ids and "faith_respected_in_supervision" not in ids
     made = objective(plan, "appointments_fit_faith")
     # In a few words each, after the times (their full sentences are for faith_respected_in_supervision alone).
-    assert "a quiet, private place and time to pray at the office, unpaid work or a programme" in made.action
+    assert "a quiet, private place and time to pray at the probation office, unpaid work or a programme" in made.action
     assert "staff of your gender for a search, drug test or home visit where possible, or you are told first" in made.action
     assert "religious clothing, head covering and symbols respected" in made.action
     assert made.because == ["faith.practice_needs"]
