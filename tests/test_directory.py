@@ -59,6 +59,26 @@ def test_shipped_directory_is_clearly_an_example_without_invented_contacts():
         assert org.example and org.name.startswith("Example:"), org.id
 
 
+def test_a_shipped_service_for_men_or_women_says_so_in_its_genders():
+    # A service of a project for men (or women) without `genders` was offered to everyone: the young adults'
+    # mentoring of the Birmingham project for Black men reached women as a further service.
+    shipped = directory()
+    organisations = {org.id: org for org in shipped.organizations}
+    for entry in shipped.services:
+        org = organisations[entry.organization_id]
+        said = " ".join([org.name, org.description or "", entry.name, entry.eligibility_description or ""]).lower()
+        if re.search(r"\bwomen\b", said) and "men and for women" not in said:
+            assert entry.genders == ["woman"], entry.id
+        elif re.search(r"\b(?:black |young )?men\b", said) and "men and for women" not in said:
+            assert entry.genders == ["man"], entry.id
+    young_men = next(s for s in shipped.services if s.id == "example-young-adults-birmingham")
+    assert not eligible(young_men, PersonFacts(area="Birmingham", age=23, gender="woman"))
+    assert eligible(young_men, PersonFacts(area="Birmingham", age=23, gender="man"))
+    fullest = plan_for(person("fullest_somali_woman_birmingham"))
+    offered = [r.id for r in fullest.referrals + fullest.further_referrals]
+    assert offered and "example-young-adults-birmingham" not in offered
+
+
 def test_shipped_directory_covers_what_the_inspection_named():
     shipped = directory()
 

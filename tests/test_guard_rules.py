@@ -141,7 +141,8 @@ def test_no_right_to_work_carries_a_wish_for_reading_help_into_permitted_activit
     assert "reading_writing_support" not in objective_ids(plan)  # a course may be one they cannot take up
     assert any("Help with reading and writing, if you want it" in w for w in plan.left_out)
     activities = objective(plan, "permitted_activities")
-    assert "help with your reading and writing" in activities.action
+    # Joined to the immigration advice objective, in a few words.
+    assert "Free reading and writing classes or a volunteer reading mentor, as you asked" in activities.action
     assert "language.reading_help" in activities.because
     assert "literacy_support" in referral_needs(plan)
     assert "written_information" in objective_ids(plan)  # how information is given is never a course
@@ -188,7 +189,7 @@ def test_interpreter_set_aside_or_dated_late_by_the_officer_is_flagged():
 def test_faith_practice_needs_put_into_the_plan():
     plan = plan_for(person("asylum_seeker_no_right_to_work"))
     arranged = objective(plan, "appointments_fit_faith")
-    assert "holy days and festivals and fasting periods" in arranged.action
+    assert "; holy days and festivals; fasting periods." in arranged.action
     assert arranged.target_date <= ASSESSED_ON + timedelta(days=28)
     assert arranged.need_area == "responsivity"
 
@@ -204,8 +205,7 @@ def test_getting_to_a_place_of_worship_is_a_faith_practice_need():
         )
     )
     arranged = objective(plan, "appointments_fit_faith")
-    assert "(you told us: getting to a place of worship)" in arranged.action
-    assert "time to get to your place of worship and back" in arranged.action
+    assert "; time to get to your place of worship." in arranged.action
     assert '"Friday prayers, 1pm"' in arranged.action
     assert arranged.target_date <= ASSESSED_ON + timedelta(days=28)
     assert arranged.because == ["faith.practice_needs", "faith.practice_needs_detail"]
@@ -609,7 +609,7 @@ def test_immigration_advice_guard_adds_the_objective_if_the_rules_lose_it():
     plan = plan_for(person("kurdish_man_leeds_family_unaware"), ruleset=with_rules(objectives=narrowed))
     added = objective(plan, "immigration_advice")
     assert "immigration.legal_advice_wanted" in added.because  # with the answers of its merged status group
-    assert "You asked for help finding free advice" in added.action
+    assert "As you asked, it will be free advice" in added.action
 
 
 # 14. Not everyone knows the person is on probation ----------------------------------------------

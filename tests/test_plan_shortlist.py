@@ -341,3 +341,112 @@ def test_a_communication_objective_alone_keeps_its_full_wording():
     assert made.merged_from == [] and made.action.startswith("Nothing important will reach you only in writing.")
     assert "You will get a text reminder before each appointment." in made.action
     assert "; a text reminder" not in made.action
+
+
+def test_the_merged_faith_objective_reads_as_one_and_keeps_every_fact():
+    faith = objective(plan_for(person(FULLEST)), "appointments_fit_faith")
+    assert faith.merged_from == ["faith_diet"]
+    # One sentence and a short list (349 words before, each need named twice): who does it, then what.
+    assert len(faith.action.split()) <= 170
+    assert faith.action.startswith("Your probation officer will arrange your appointments, unpaid work and group")
+    for fact in (
+        "record what to plan around for anyone covering for them",
+        '"Friday prayers at one o\'clock, and Ramadan."',
+        "; prayer times; fasting periods; time to get to your place of worship;",
+        "a quiet, private place and time to pray",
+        "staff of your gender for a search, drug test or home visit",
+        "religious clothing, head covering and symbols respected",
+        "any clash with safety clothing agreed with you first",
+        '"Not before 10 in the morning: I walk my brother to school."',
+        '"I look after my little brother after school."',
+        '"Long meetings are hard. Short breaks help me."',
+        "Your food needs will be passed on in advance wherever supervision involves food",
+    ):
+        assert fact in faith.action, fact
+    # Each need once: no list of what was ticked before the same needs again, no general offer beside her words.
+    for repeated in ("you told us: prayer times", "a quiet space to pray", "such as a quiet room", "same gender for some"):
+        assert repeated not in faith.action, repeated
+    assert faith.action.count("place of worship") == 1 and faith.action.count("quiet") == 1
+    assert faith.because == [
+        "faith.practice_needs",
+        "faith.practice_needs_detail",
+        "person.appointment_times",
+        "person.caring_responsibilities",
+        "person.caring_detail",
+        "person.additional_needs",
+        "person.additional_needs_detail",
+    ]
+
+
+def test_a_simple_faith_answer_keeps_a_short_objective():
+    made = objective(
+        plan_for(assessment({"faith.religion": "muslim", "faith.practice_needs": ["prayer_times"]})),
+        "appointments_fit_faith",
+    )
+    assert len(made.action.split()) <= 40
+    assert made.action.endswith("for anyone covering for them: the days and times you tell us; prayer times.")
+    assert made.because == ["faith.practice_needs"]
+    # Caring and adjustments without the person's words keep the general offer; with them, only their words.
+    general = objective(
+        plan_for(
+            assessment(
+                {
+                    "faith.practice_needs": ["holy_days"],
+                    "person.caring_responsibilities": "yes",
+                    "person.additional_needs": "unsure",
+                }
+            )
+        ),
+        "appointments_fit_faith",
+    )
+    assert "; the people you look after; changes that make appointments easier for you, such as" in general.action
+    assert general.because == ["faith.practice_needs", "person.caring_responsibilities", "person.additional_needs"]
+
+
+def test_faith_as_a_strength_joins_without_saying_the_times_again():
+    plan = plan_for(person("muslim_man_bradford_friday_prayers"))
+    faith = objective(plan, "faith_protective_factor")
+    assert faith.id == "appointments_fit_faith"
+    assert len(faith.action.split()) <= 140
+    assert "as a strength that helps keep you away from offending, in your own words:" in faith.action
+    assert "will not question how you practise" in faith.action and '"Praying, and the gym."' in faith.action
+    assert "keeping appointments clear of the times you told us about" not in faith.action
+    assert {"faith.keeps_me_away", "faith.keeps_me_away_words", "faith.source_of_support", "trauma.coping"} <= set(
+        faith.because
+    )
+
+
+def test_the_home_office_objective_says_how_to_get_advice_once():
+    # The worry sentence stands aside exactly when immigration_advice joins: its condition is that rule's `when`.
+    dates = rules().objective_rule("home_office_dates")
+    assert dates.optional["worry"].when.not_ == rules().objective_rule("immigration_advice").when
+    status = objective(plan_for(person(FULLEST)), "home_office_dates")
+    assert status.merged_from == ["immigration_advice", "permitted_activities"]
+    assert len(status.action.split()) <= 200  # 248 before
+    assert status.action.count("regulated") == 1 and "help you reach your solicitor" not in status.action
+    for fact in (
+        '"I report every other Tuesday morning."',
+        "clear of any reporting day, hearing or deadline",
+        "Immigration Advice Authority",
+        "with your permission, from the legal representative you already have",
+        "As you asked, it will be free advice",
+        "probation staff cannot give immigration advice themselves",
+        "things you are allowed to do and would value",
+        "Free reading and writing classes or a volunteer reading mentor, as you asked",
+    ):
+        assert fact in status.action, fact
+    assert {"immigration.home_office_detail", "immigration.legal_advice_wanted", "language.reading_help"} <= set(
+        status.because
+    )
+    # Alone (a settled person with a Home Office matter), it still says where to turn if a date is worrying.
+    settled = assessment({"immigration.status": "settled", "immigration.home_office_matters": "yes"})
+    alone = objective(plan_for(settled), "home_office_dates")
+    assert alone.merged_from == [] and "help you reach your solicitor or a regulated adviser" in alone.action
+
+
+def test_money_and_housing_read_as_one_objective():
+    money = objective(plan_for(person("widow_luton_no_income_since_death")), "housing_now")
+    assert money.id == "money_now" and money.merged_from == ["housing_now"]
+    assert money.action.count("Within the next two weeks") == 1  # who and by when, said once
+    assert "They will also help you with where you live: contacting your landlord" in money.action
+    assert "person.housing_now" in money.because

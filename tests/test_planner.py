@@ -137,8 +137,12 @@ def test_objective_rule_stays_quiet_when_its_answers_are_declined(rule_id):
 
 
 def test_placeholders_use_option_labels_and_the_persons_words():
+    family = {"culture.family_involvement": "yes", "culture.support_people": ["parent", "sibling"]}
+    made = objective(plan_for(assessment(family)), "family_named_involved")
+    assert "(you told us: a parent or parents and brothers or sisters)" in made.action
+    # The faith objective names each need in words the person would use, never a code.
     plan = plan_for(assessment({"faith.religion": "muslim", "faith.practice_needs": ["prayer_times", "fasting"]}))
-    assert "(you told us: prayer times and fasting periods)" in objective(plan, "appointments_fit_faith").action
+    assert "; prayer times; fasting periods." in objective(plan, "appointments_fit_faith").action
 
 
 # --- What the person said shapes the wording (optional parts) ----------------------------------
@@ -277,7 +281,8 @@ def test_immigration_advice_when_the_person_asks_for_it_or_their_status_is_somet
     plan = plan_for(person("kurdish_man_leeds_family_unaware"))
     made = objective(plan, "immigration_advice")
     assert "Immigration Advice Authority" in made.action and "OISC" in made.action
-    assert "You asked for help finding free advice" in made.action
+    # Joined to the Home Office dates objective, the free advice they asked for is said in a few words.
+    assert "As you asked, it will be free advice" in made.action
     assert {"immigration.status", "immigration.legal_advice_wanted"} <= set(made.because)
     assert "immigration_advice" in referral_needs(plan)
     # He may work: nothing about permitted activities only.
@@ -296,6 +301,7 @@ def test_immigration_advice_when_the_person_asks_for_it_or_their_status_is_somet
     assert "immigration.legal_advice_wanted" in objective(asked_only, "immigration_advice").because
     not_wanted = plan_for(assessment({"immigration.status": "asylum_seeker", "immigration.legal_advice_wanted": "no"}))
     assert "You asked for help" not in objective(not_wanted, "immigration_advice").action
+    assert "As you asked" not in objective(not_wanted, "immigration_advice").action
     assert any("does not want help finding immigration advice" in w for w in not_wanted.warnings)
 
 
@@ -324,9 +330,10 @@ def test_faith_needs_beyond_times_are_folded_into_the_one_faith_objective():
     ids = objective_ids(plan)
     assert "appointments_fit_faith" in ids and "faith_respected_in_supervision" not in ids
     made = objective(plan, "appointments_fit_faith")
-    assert "a quiet, private space and the time to use it" in made.action
-    assert "a search, a drug test or a home visit will be done by staff of the same gender as you" in made.action
-    assert "religious clothing, head covering and symbols of faith will be respected" in made.action
+    # In a few words each, after the times (their full sentences are for faith_respected_in_supervision alone).
+    assert "a quiet, private place and time to pray at the probation office, unpaid work or a programme" in made.action
+    assert "staff of your gender for a search, drug test or home visit where possible, or you are told first" in made.action
+    assert "religious clothing, head covering and symbols respected" in made.action
     assert made.because == ["faith.practice_needs"]
 
 
