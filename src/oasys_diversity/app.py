@@ -14,8 +14,10 @@ the exports and the demo builder are imported when first used.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -33,6 +35,8 @@ from textual.screen import Screen
 import oasys_diversity.screens
 
 SCREENS_DIR = Path(oasys_diversity.screens.__file__).parent
+# A database too large to check at open is checked in the background this long after the first screen is up.
+CHECK_AFTER_SECONDS = 1.0
 
 NOT_SAVED_NOT_MOVED = "Something on screen is not saved yet, so the app stayed where it is. Fix it or press ctrl+s."
 
@@ -244,8 +248,8 @@ class OasysApp(App[int]):
                 [str(error)],
             )
             return False
-        # Once the first screen is painted: the check reads the whole file, and must not delay the list.
-        self.call_after_refresh(self._check_whole_file)
+        # A moment after the first screen is painted: the check reads the whole file, and must not slow the list.
+        self.call_after_refresh(lambda: self.set_timer(CHECK_AFTER_SECONDS, self._check_whole_file))
         return True
 
     class DatabaseDamaged(Message):
@@ -266,6 +270,10 @@ class OasysApp(App[int]):
         def check() -> None:
             from oasys_diversity.store_open import StoreError, check_whole_file
 
+            if sys.platform == "linux":
+                # On Linux a thread's own id renices just this thread: the screen and the bank come first.
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
             try:
                 check_whole_file(self.db_path, stop)
             except StoreError as error:
