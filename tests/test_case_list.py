@@ -203,6 +203,9 @@ def test_the_migration_fills_the_search_text_of_existing_cases(tmp_path: Path):
     conn = raw(path)
     conn.execute("DROP TRIGGER cases_search_when_added")
     conn.execute("DROP TRIGGER cases_search_when_renamed")
+    conn.execute("DROP TRIGGER cases_counted_when_added")
+    conn.execute("DROP TRIGGER cases_counted_when_removed")
+    conn.execute("DELETE FROM meta WHERE key = 'cases'")
     conn.execute("DROP INDEX cases_for_the_list")
     conn.execute("CREATE INDEX cases_by_updated_at ON cases (updated_at)")
     for column in (
@@ -229,6 +232,7 @@ def test_the_migration_fills_the_search_text_of_existing_cases(tmp_path: Path):
     assert "m004_case_list" in [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]
     db = open_db(path)
     assert [row.reference for row in case_page(db, filter_words("amina sparkbrook"))] == ["X1"]
+    assert count_cases(db) == 1
     assert case_page(db)[0].progress_bank is None  # counted when first shown with the bank
 
 
@@ -248,6 +252,33 @@ def test_a_case_added_or_renamed_by_another_program_can_still_be_found(tmp_path:
     conn.close()
     assert [row.reference for row in case_page(db, filter_words("mensah"))] == ["EXT-1"]
     assert case_page(db, filter_words("adeyemi")) == []
+
+
+def test_the_number_of_cases_is_kept_as_cases_come_and_go_whoever_adds_them(tmp_path: Path, bank):
+    path = tmp_path / "cases.db"
+    db = open_db(path)
+    ids = seed(db, bank)
+    assert count_cases(db) == len(PEOPLE)
+    erase_case(db, ids["X100001"], officer=OFFICER)
+    assert count_cases(db) == len(PEOPLE) - 1
+    db.close()
+    conn = raw(path)
+    conn.execute(
+        "INSERT INTO cases (reference, name, officer, assessed_on, created_at, updated_at) "
+        "VALUES ('EXT-2', 'Added Elsewhere', 'Jo', '2025-03-01', '2025-03-01T10:00:00', '2025-03-01T10:00:00')"
+    )
+    conn.commit()
+    assert conn.execute("SELECT value FROM meta WHERE key = 'cases'").fetchone()[0] == str(len(PEOPLE))
+    conn.close()
+    db = open_db(path)
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        assert count_cases(db) == len(PEOPLE) == len(case_rows(db))
+    finally:
+        db.conn.set_trace_callback(None)
+    # The number is read, not counted: no statement counts the cases table.
+    assert not any("count(*) FROM cases" in statement for statement in statements)
 
 
 def test_erasing_a_case_leaves_nothing_of_its_search_text(tmp_path: Path, bank):

@@ -133,7 +133,11 @@ def next_page_after(row: CaseRow) -> After:
 
 
 def count_cases(db: sqlite3.Connection | sqlite_utils.Database, words: list[str] | None = None) -> int:
-    """How many cases the words match (all cases for none)."""
+    """How many cases the words match (all cases for none: the number triggers keep in `meta`, not a count)."""
+    if not words:
+        kept = db.execute("SELECT value FROM meta WHERE key = 'cases'").fetchone()
+        if kept is not None and str(kept[0]).isdigit():
+            return int(kept[0])
     where, values = _where(words or [], None)
     return db.execute(f"SELECT count(*) FROM cases {where}", values).fetchone()[0]
 

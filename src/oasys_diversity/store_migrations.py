@@ -262,7 +262,7 @@ def m004_case_list(db: sqlite_utils.Database) -> None:
     its lower-cased reference and name). `progress_*`: answered / declined / not yet discussed / total
     over the questions that apply to the person, and `progress_bank`, the stamp of the question bank they
     were counted with; NULL until first counted, which the app does when the case is next shown or saved.
-    The index on (updated_at, id, search) replaces the one on updated_at: a page is read newest first
+    `meta.cases`: the number of cases, kept by triggers. The index on (updated_at, id, search) replaces the one on updated_at: a page is read newest first
     from it, and the filter's words are matched in it, without reading the cases that do not match.
     """
     from oasys_diversity.store_case_list import AREA, PREFERRED_NAME, search_text
@@ -280,6 +280,19 @@ def m004_case_list(db: sqlite_utils.Database) -> None:
             AFTER INSERT ON cases WHEN NEW.search IS NULL
             BEGIN
                 UPDATE cases SET search = lower(NEW.reference || ' ' || NEW.name) WHERE id = NEW.id;
+            END""",
+        # How many cases there are, kept as cases come and go (by this app or any other program), so the case
+        # list's "N of M" never counts 100,000 rows.
+        "INSERT INTO meta (key, value) VALUES ('cases', (SELECT count(*) FROM cases))",
+        """CREATE TRIGGER cases_counted_when_added
+            AFTER INSERT ON cases
+            BEGIN
+                UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'cases';
+            END""",
+        """CREATE TRIGGER cases_counted_when_removed
+            AFTER DELETE ON cases
+            BEGIN
+                UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = 'cases';
             END""",
         """CREATE TRIGGER cases_search_when_renamed
             AFTER UPDATE OF reference, name ON cases WHEN NEW.search IS OLD.search
