@@ -205,6 +205,20 @@ async def time_keystrokes(path: Path) -> list[tuple[str, float]]:
     return timings
 
 
+def keystrokes(path: Path) -> None:
+    """Print the keystroke timings for one database (run in a process of its own, as the app would be)."""
+    timings = asyncio.run(time_keystrokes(path))
+    values = [seconds for _, seconds in timings]
+    size = int(path.stem.removeprefix("cases-"))
+    aim = 50 if size <= 10_000 else 200
+    worst_key, worst = max(timings, key=lambda item: item[1])
+    print(
+        f"  {size:>7,} cases: median {statistics.median(values) * 1000:6.1f}  worst {worst * 1000:6.1f} "
+        f"({worst_key!r})  over {len(values)} keys  (aim <= {aim})",
+        flush=True,
+    )
+
+
 def startup(paths: list[Path], runs: int) -> None:
     """Launch to the first interactive Cases screen on each database, against a bare Textual app, in alternating
     runs: the smallest database shows what the Cases screen itself costs, the largest what the cases add."""
@@ -236,12 +250,15 @@ def main() -> int:
     parser.add_argument("--sizes", default="10,1000,10000,100000", help="numbers of cases (default 10 to 100,000)")
     parser.add_argument("--runs", type=int, default=7, help="start-up runs of each app (default 7)")
     parser.add_argument("--keep", type=Path, help="build the databases here once and reuse them")
-    parser.add_argument(
-        "--startup", type=Path, nargs="+", help=argparse.SUPPRESS
-    )  # the start-up runs, in a process of their own
+    # The start-up runs and the keystrokes, each in a process of its own.
+    parser.add_argument("--startup", type=Path, nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--keys", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.startup is not None:
         startup(args.startup, args.runs)
+        return 0
+    if args.keys is not None:
+        keystrokes(args.keys)
         return 0
     sizes = sorted(int(size) for size in args.sizes.split(","))
 
@@ -269,18 +286,10 @@ def main() -> int:
                 line += f"   5th page of {SCREEN_PAGE} {deep * 1000:5.2f} ({deep / deep_base:4.2f}x)"
             print(line + "  (aim: flat)")
 
-        print("\none filter keystroke in the running app (query, table, count), ms:")
+        print("\none filter keystroke in the running app (query, table, count), ms; each size in a fresh process:")
         for size in sizes:
-            if size < 10_000:
-                continue
-            timings = asyncio.run(time_keystrokes(paths[size]))
-            values = [seconds for _, seconds in timings]
-            aim = 50 if size <= 10_000 else 200
-            worst_key, worst = max(timings, key=lambda item: item[1])
-            print(
-                f"  {size:>7,} cases: median {statistics.median(values) * 1000:6.1f}  worst {worst * 1000:6.1f} "
-                f"({worst_key!r})  over {len(values)} keys  (aim <= {aim})"
-            )
+            if size >= 10_000:
+                subprocess.run([sys.executable, __file__, "--keys", str(paths[size])], check=True)
 
         # In a small process of its own: a child's peak memory counts what its parent held when it was started.
         subprocess.run(
