@@ -597,6 +597,19 @@ class PlanScreen(Screen):
             return
         self.load_plan()
 
+    def _recompute(self, previous: Plan | None) -> tuple[Case, Plan, Plan | None, RuleSet]:
+        """The plan rebuilt from the latest answers on top of `previous` (the officer's work), saved."""
+        app = self.oasys
+        return recompute_plan(
+            app.db,
+            app.bank,
+            self.case_id,
+            questions_dir=app.questions_dir,
+            directory_path=app.directory_path,
+            today=plan_today(),
+            previous=previous,
+        )
+
     def load_plan(self) -> None:
         """Recompute from the latest answers, keep the officer's work, save, and show it."""
         from oasys_diversity.plan_changes import exports_made, last_saved
@@ -604,16 +617,8 @@ class PlanScreen(Screen):
         app = self.oasys
         saved_at = last_saved(app.db, self.case_id)
         try:
-            case, plan, stored, rules = recompute_plan(
-                app.db,
-                app.bank,
-                self.case_id,
-                questions_dir=app.questions_dir,
-                directory_path=app.directory_path,
-                today=plan_today(),
-                # A change that could not be saved is still the officer's latest word: build on it.
-                previous=self.plan if self.unsaved else None,
-            )
+            # A change that could not be saved is still the officer's latest word: build on it.
+            case, plan, stored, rules = self._recompute(self.plan if self.unsaved else None)
         except PlanLoadProblem as problem:
             self.case = problem.case or self.case
             if self.plan is None:
@@ -951,17 +956,8 @@ class PlanScreen(Screen):
 
         assert self.plan is not None
         promoted = planner.promote_referral(self.plan, referral.id)
-        app = self.oasys
         try:
-            _case, promoted, _stored, _rules = recompute_plan(
-                app.db,
-                app.bank,
-                self.case_id,
-                questions_dir=app.questions_dir,
-                directory_path=app.directory_path,
-                today=plan_today(),
-                previous=promoted,
-            )
+            _case, promoted, _stored, _rules = self._recompute(promoted)
         except PlanLoadProblem:
             pass  # the promotion itself is kept; the next rebuild settles which suggestion makes room
         self._change(promoted, "Brought into the plan, accepted, and saved.", focus=("referral", referral.id))
