@@ -113,14 +113,6 @@ def column_widths(rows: list[tuple[str, ...]], total: int, *, scroll_bar: bool =
     return widths
 
 
-def matches(summary: Any, text: str) -> bool:
-    """True when every word typed appears in the reference, name, preferred name or area."""
-    haystack = " ".join(
-        part for part in (summary.reference, summary.name, summary.preferred_name or "", summary.area or "") if part
-    ).casefold()
-    return all(word in haystack for word in text.casefold().split())
-
-
 class CaseFilter(Input):
     """The filter box. Up and down move through the cases below it, so typing and choosing never need the mouse."""
 

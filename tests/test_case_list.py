@@ -10,7 +10,6 @@ from crypt_support import decrypted_pages, raw
 
 from oasys_diversity.bank import load_bank
 from oasys_diversity.model import Answer, Case
-from oasys_diversity.screens.cases import matches
 from oasys_diversity.store import create_case, erase_case, list_cases, open_db, save_answer, update_case
 from oasys_diversity.store_case_list import (
     PAGE_SIZE,
@@ -18,6 +17,7 @@ from oasys_diversity.store_case_list import (
     case_rows,
     count_cases,
     filter_words,
+    matches,
     next_page_after,
 )
 from oasys_diversity.store_migrations import migrations

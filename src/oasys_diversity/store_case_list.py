@@ -95,6 +95,12 @@ def filter_words(text: str) -> list[str]:
     return text.casefold().split()
 
 
+def matches(row: CaseRow, text: str) -> bool:
+    """What the filter's query finds, for a row already in hand: every word typed appears in its search text."""
+    haystack = search_text(row.reference, row.name, row.preferred_name, row.area)
+    return all(word in haystack for word in filter_words(text))
+
+
 def _where(words: list[str], after: After | None) -> tuple[str, dict[str, object]]:
     terms: list[str] = []
     values: dict[str, object] = {}

@@ -10,10 +10,11 @@ from types import SimpleNamespace
 from oasys_diversity.demo import build_demo, demo_files
 from oasys_diversity.model import Answer
 from oasys_diversity.screens.answers import parse_date, parse_number
-from oasys_diversity.screens.cases import matches, shown_name, when_text
+from oasys_diversity.screens.cases import shown_name, when_text
 from oasys_diversity.screens.interview import short_title
 from oasys_diversity.steps import Step, domain_counts, interview_steps, position_of, resume_index
 from oasys_diversity.store import get_position, list_cases, load_plan, open_db
+from oasys_diversity.store_case_list import matches
 
 
 def answered(question_id, value):
