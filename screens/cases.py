@@ -242,15 +242,11 @@ class CasesScreen(Screen[None]):
         missing = [row.id for row in self._rows if self._progress(row) is None]
         if app.bank is None or app.connection is None or not missing:
             return
-        from oasys_diversity.store_open import DB_ERRORS, StoreError, writing
-        from oasys_diversity.store_progress import count_progress, keep_progress
+        from oasys_diversity.store_open import DB_ERRORS, StoreError
+        from oasys_diversity.store_progress import count_and_keep
 
         try:
-            try:
-                with writing(app.db):
-                    counts = keep_progress(app.db, app.bank, missing)
-            except DB_ERRORS:  # busy or read-only: show the counts without keeping them
-                counts = count_progress(app.connection, app.bank, missing)
+            counts = count_and_keep(app.db, app.bank, missing)
         except (StoreError, *DB_ERRORS) as error:
             self.notify(f"The progress could not be counted: {error}", severity="error", timeout=10)
             return

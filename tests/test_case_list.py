@@ -290,3 +290,23 @@ def test_erasing_a_case_leaves_nothing_of_its_search_text(tmp_path: Path, bank):
     pages = decrypted_pages(path)
     for word in ("wilhelmina", "okonkwo", "willa", "middlesbrough", "q777001"):
         assert word.encode() not in pages.lower()
+
+
+def test_counts_are_kept_when_the_file_can_be_written_and_still_given_when_it_cannot(tmp_path: Path, bank):
+    from oasys_diversity.store_progress import count_and_keep
+
+    db = open_db(tmp_path / "cases.db")
+    ids = seed(db, bank)
+    case_id = ids["X100002"]
+    save_answer(db, case_id, answered("faith.religion", "christian"), officer=OFFICER)  # no bank: out of date
+    fresh = count_progress(db, bank, [case_id])
+    # Another connection holds the write lock: the counts come back all the same, and nothing is kept.
+    other = open_db(tmp_path / "cases.db")
+    other.execute("PRAGMA busy_timeout = 0")
+    db.execute("PRAGMA busy_timeout = 0")
+    other.conn.execute("BEGIN IMMEDIATE")
+    assert count_and_keep(db, bank, [case_id]) == fresh
+    other.conn.execute("ROLLBACK")
+    assert next(row for row in case_page(db) if row.id == case_id).progress_bank is None
+    assert count_and_keep(db, bank, [case_id]) == fresh
+    assert next(row for row in case_page(db) if row.id == case_id).progress_bank == bank_stamp(bank)

@@ -183,6 +183,19 @@ def keep_progress(
     return counts
 
 
+def count_and_keep(db: sqlite_utils.Database, bank: QuestionBank, case_ids: Iterable[int]) -> dict[int, Progress]:
+    """Count these cases and keep the counts in a transaction of their own; when the file cannot be written just
+    now (busy, read-only), the counts are still returned, to be kept another time."""
+    from oasys_diversity.store_open import DB_ERRORS, writing
+
+    ids = list(case_ids)
+    try:
+        with writing(db):
+            return keep_progress(db, bank, ids)
+    except DB_ERRORS:
+        return count_progress(db, bank, ids)
+
+
 def progress_of(
     db: sqlite3.Connection | sqlite_utils.Database, bank: QuestionBank, rows: Iterable[CaseRow]
 ) -> dict[int, Progress]:
