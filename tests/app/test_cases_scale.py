@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from conftest import screen_text
 from textual.widgets import DataTable, Static
 
 from oasys_diversity.bank import load_bank
@@ -171,7 +172,7 @@ async def test_a_large_database_damaged_where_opening_does_not_read_is_caught_af
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, StartupErrorScreen))
         await pilot.pause()
-        words = " ".join(str(widget.render()) for widget in app.screen.query(Static))
+        words = screen_text(app)
         assert "damaged" in words and "backup" in words
         assert "Dana" not in words and "words words" not in words
         assert app.connection is None  # nothing more is written to it

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from conftest import OFFICER
 
 from oasys_diversity.screens.dialogs import ReplaceFileDialog
@@ -16,14 +15,6 @@ from oasys_diversity.screens.export import ExportScreen
 from oasys_diversity.screens.interview import InterviewScreen
 from oasys_diversity.store import open_db
 from oasys_diversity.store_access import access_log
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "home"
-    folder.mkdir(exist_ok=True)
-    monkeypatch.setenv("HOME", str(folder))
-    return folder
 
 
 def looks(db_path: Path, case_id: int) -> list[dict]:
